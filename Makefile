@@ -1,0 +1,73 @@
+# tn: build, test, run. Generated sources (lexer, parser, embedded stdlib) live in build/.
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter
+CPPFLAGS = -D_GNU_SOURCE -Isrc -Iruntime -Ibuild -I/usr/include/x86_64-linux-gnu
+LDLIBS   = -lreadline -lblis -llapacke -lm -lpthread
+
+SRC     := $(wildcard src/*.c) $(wildcard runtime/*.c)
+GEN     := build/lexer.c build/parser.c build/stdlib.c
+OBJ     := $(SRC:%.c=build/%.o) $(GEN:%.c=%.o)
+ASANOBJ := $(SRC:%.c=build/asan/%.o) $(GEN:%.c=build/asan/%.o)
+STDLIB  := $(sort $(wildcard stdlib/*.tn))
+
+.PHONY: all run test asan clean deps format format-check bench
+all: tn
+
+tn: $(OBJ)
+	$(CC) $(CFLAGS) -o $@ $(OBJ) $(LDLIBS)
+
+build/%.o: %.c build/parser.h
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+build/%.o: build/%.c build/parser.h
+	$(CC) $(WARN) -Wno-unused-function -Wno-unused-variable $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# lemon writes parser.c/parser.h next to its output directory (-d).
+build/parser.c build/parser.h: grammar/parser.y
+	@mkdir -p build
+	lemon -q -dbuild -Tgrammar/lempar.c grammar/parser.y 2>/dev/null || lemon -q -dbuild grammar/parser.y
+
+build/lexer.c: grammar/lexer.re build/parser.h
+	@mkdir -p build
+	re2c -W -Werror --no-generation-date -o $@ $<
+
+build/stdlib.c: $(STDLIB) scripts/embed.sh
+	@mkdir -p build
+	sh scripts/embed.sh $(STDLIB) > $@
+
+# AddressSanitizer + UBSan build of the same sources.
+ASANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+asan: tn-asan
+tn-asan: $(ASANOBJ)
+	$(CC) $(ASANFLAGS) -o $@ $(ASANOBJ) $(LDLIBS)
+build/asan/build/%.o: build/%.c build/parser.h
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -Wno-unused-function -Wno-unused-variable $(CPPFLAGS) $(ASANFLAGS) -MMD -MP -c $< -o $@
+build/asan/%.o: %.c build/parser.h
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CPPFLAGS) $(ASANFLAGS) -MMD -MP -c $< -o $@
+
+deps:
+	sh scripts/install-deps
+
+run: deps
+	$(MAKE) tn
+	./tn
+
+test: tn
+	sh tests/run.sh ./tn
+
+bench: tn
+	sh scripts/bench.sh
+
+format:
+	clang-format -i src/*.c src/*.h runtime/*.c runtime/*.h
+format-check:
+	clang-format --dry-run -Werror src/*.c src/*.h runtime/*.c runtime/*.h
+
+clean:
+	rm -rf build tn tn-asan
+
+-include $(OBJ:.o=.d) $(ASANOBJ:.o=.d)
