@@ -14,6 +14,7 @@ void eval_names_init(void);
  * being connected, so the core can start without them. */
 __attribute__((weak)) int tensor_api_init(TnState *st, TnValue torch_ns);
 __attribute__((weak)) int stdlib_init(TnState *st);
+__attribute__((weak)) int autograd_init(TnState *st, TnValue torch_ns);
 
 /* Names the prelude's `from builtins import ...` puts back over torch's. */
 static const char *builtins_win[] = {"abs", "all", "any", "max", "min", "pow", "range", "round",
@@ -74,6 +75,8 @@ static int init_modules(TnState *st, int argc, char **argv)
         add_module(st, "collections", coll) < 0)
         return -1;
     if (tensor_api_init && tensor_api_init(st, module(st, "torch")) < 0)
+        return -1;
+    if (autograd_init && autograd_init(st, module(st, "torch")) < 0)
         return -1;
     if (stdlib_init && stdlib_init(st) < 0)
         return -1;
