@@ -161,6 +161,13 @@ TN_MUST_CHECK int tensor_check_expand(TnState *st, int nsrc, const int64_t *src,
 /* Wraps a negative dim into [0, ndim); raises IndexError "Dimension out of range ...". */
 TN_MUST_CHECK int tensor_wrap_dim(TnState *st, int64_t dim, int ndim, int *out);
 
+/* ---------------------------------------------------------- tensor_data.c */
+/* torch.tensor(data): nested lists/tuples of bools/ints/floats/tensors; dtype -1
+ * infers (bool < int64 < default float). Always copies. */
+TnTensor *tensor_from_data(TnState *st, TnValue data, int dtype);
+/* t.tolist() / t.item() as Python values (new reference). */
+TN_MUST_CHECK TnValue tensor_tolist(TnState *st, TnTensor *t);
+
 /* ---------------------------------------------------------------- print.c */
 typedef struct TnPrintOptions {
     int precision, edgeitems, linewidth;
@@ -172,6 +179,18 @@ extern TnPrintOptions tn_print_opts;
 TN_MUST_CHECK TnValue tensor_repr(TnState *st, TnTensor *t);
 /* Appends PyTorch's rendering of t's data ("[1., 2.]") to b; false on no memory. */
 bool tensor_format_data(TnBuf *b, TnTensor *t, int indent);
+
+/* ----------------------------------------------------------- tensor_api.c */
+/* Fills the torch namespace and readies the Tensor/Parameter types (startup). */
+TN_MUST_CHECK int tensor_api_init(TnState *st, TnValue torch_ns);
+/* Adds more Tensor methods (autograd: backward, register_hook, ...). */
+TN_MUST_CHECK int tensor_api_add_methods(TnState *st, const TnMethodDef *defs);
+/* Borrowed namespaces: torch, torch.linalg, torch.sparse (ns_add_methods into them). */
+extern TnValue tensor_api_torch_ns, tensor_api_linalg_ns, tensor_api_sparse_ns;
+/* NULL-terminated: torch names that `from torch import *` must skip (not in torch.__all__). */
+extern const char *const tensor_api_private_names[];
+/* Hook set by autograd: the grad_fn object of a tensor with grad_fn != NULL. */
+extern TnValue (*tensor_grad_fn_value)(TnState *st, TnTensor *t);
 
 #include "tensor_ops.h"
 

@@ -120,14 +120,14 @@ static TnValue load_name(TnState *st, TnFrameInfo *f, TnAst *n)
         v = f->slots[n->slot];
         if (TN_UNLIKELY(IS_UNDEF(v)))
             return tn_raise(st, tn_UnboundLocalError,
-                            "local variable '%s' referenced before assignment",
+                            "cannot access local variable '%s' where it is not associated with a value",
                             ((TnStr *)n->cache)->data);
         return tn_ref(v);
     case SCOPE_CELL:
         v = ((TnCell *)AS_OBJ(f->slots[n->slot]))->v;
         if (TN_UNLIKELY(IS_UNDEF(v)))
             return tn_raise(st, tn_NameError,
-                            "free variable '%s' referenced before assignment in enclosing scope",
+                            "cannot access free variable '%s' where it is not associated with a value in enclosing scope",
                             ((TnStr *)n->cache)->data);
         return tn_ref(v);
     default:

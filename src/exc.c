@@ -68,8 +68,6 @@ static TnValue exception_alloc(TnState *st, TnType *type)
     TnException *e = tn_alloc_object(st, type, sizeof(TnException));
     if (!e)
         return tn_undef();
-    if (type->flags & TN_TYPE_HEAP)
-        tn_obj_incref(type); /* instances of classes keep their class alive */
     e->args = tn_undef();
     e->traceback = tn_undef();
     e->context = tn_undef();
@@ -93,8 +91,6 @@ static void exception_dealloc(TnObject *o)
     tn_decref(e->args);
     tn_decref(e->traceback);
     tn_decref(e->context);
-    if (e->head.type->flags & TN_TYPE_HEAP)
-        tn_obj_decref(e->head.type);
     tn_free(e);
 }
 

@@ -3,6 +3,7 @@
 #include "exc.h"
 #include "interp.h"
 #include "modules.h"
+#include "tensor.h"
 #include "types.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@ void eval_names_init(void);
 __attribute__((weak)) int tensor_api_init(TnState *st, TnValue torch_ns);
 __attribute__((weak)) int stdlib_init(TnState *st);
 __attribute__((weak)) int autograd_init(TnState *st, TnValue torch_ns);
+__attribute__((weak)) int linalg_api_init(TnState *st, TnValue torch_ns);
 
 /* Names the prelude's `from builtins import ...` puts back over torch's. */
 static const char *builtins_win[] = {"abs", "all", "any", "max", "min", "pow", "range", "round",
@@ -75,6 +77,8 @@ static int init_modules(TnState *st, int argc, char **argv)
         add_module(st, "collections", coll) < 0)
         return -1;
     if (tensor_api_init && tensor_api_init(st, module(st, "torch")) < 0)
+        return -1;
+    if (linalg_api_init && linalg_api_init(st, module(st, "torch")) < 0)
         return -1;
     if (autograd_init && autograd_init(st, module(st, "torch")) < 0)
         return -1;
@@ -138,6 +142,15 @@ void tn_shutdown(TnState *st)
     (void)st; /* the process ends right after: the OS reclaims everything */
 }
 
+/* Names of torch that `from torch import *` does not export (float, int, bool, ...). */
+static bool torch_private(const char *name)
+{
+    for (int i = 0; tensor_api_private_names[i]; i++)
+        if (!strcmp(tensor_api_private_names[i], name))
+            return true;
+    return false;
+}
+
 TnDict *tn_main_globals(TnState *st)
 {
     TnValue gv = dict_new(st);
@@ -151,8 +164,8 @@ TnDict *tn_main_globals(TnState *st)
     while (dict_next(ns_dict(torch), &pos, &k, &v)) {
         if (!IS_STR(k) || AS_STR(k)->data[0] == '_')
             continue;
-        if (IS_TYPEOF(v, &tn_namespace_type))
-            continue; /* submodules are not part of torch.__all__ */
+        if (IS_TYPEOF(v, &tn_namespace_type) || torch_private(AS_STR(k)->data))
+            continue; /* submodules and dtype aliases are not part of torch.__all__ */
         if (dict_set(st, g, k, v) < 0)
             goto fail;
     }

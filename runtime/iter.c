@@ -1,0 +1,178 @@
+/* iter.c: strided N-d iteration, broadcasting, coalescing and the two-thread split. */
+#include "iter.h"
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+void iter_init(TnIter *it, int nops, int ndim, const int64_t *sizes)
+{
+    it->nops = nops;
+    it->ndim = ndim;
+    for (int d = 0; d < ndim; d++)
+        it->sizes[d] = sizes[d];
+}
+
+void iter_operand(TnIter *it, int k, char *base, int nd, const int64_t *sz, const int64_t *strides,
+                  int elsize)
+{
+    it->base[k] = base;
+    int lead = it->ndim - nd;
+    for (int d = 0; d < it->ndim; d++) {
+        int j = d - lead;
+        if (j < 0 || sz[j] == 1)
+            it->strides[k][d] = 0;
+        else
+            it->strides[k][d] = strides[j] * elsize;
+    }
+}
+
+int64_t iter_numel(const TnIter *it)
+{
+    int64_t n = 1;
+    for (int d = 0; d < it->ndim; d++)
+        n *= it->sizes[d];
+    return n;
+}
+
+void iter_coalesce(TnIter *it)
+{
+    if (iter_numel(it) == 0)
+        return;
+    /* drop size-1 dims */
+    int nd = 0;
+    for (int d = 0; d < it->ndim; d++) {
+        if (it->sizes[d] == 1)
+            continue;
+        it->sizes[nd] = it->sizes[d];
+        for (int k = 0; k < it->nops; k++)
+            it->strides[k][nd] = it->strides[k][d];
+        nd++;
+    }
+    it->ndim = nd;
+    if (nd <= 1)
+        return;
+    /* merge dim d into the kept dim above it when the pair walks memory as one */
+    int out = 0;
+    for (int d = 1; d < nd; d++) {
+        bool ok = true;
+        for (int k = 0; k < it->nops && ok; k++)
+            ok = it->strides[k][out] == it->strides[k][d] * it->sizes[d];
+        if (ok) {
+            it->sizes[out] *= it->sizes[d];
+            for (int k = 0; k < it->nops; k++)
+                it->strides[k][out] = it->strides[k][d];
+        } else {
+            out++;
+            it->sizes[out] = it->sizes[d];
+            for (int k = 0; k < it->nops; k++)
+                it->strides[k][out] = it->strides[k][d];
+        }
+    }
+    it->ndim = out + 1;
+}
+
+/* Runs rows covering the flat element range [begin, end). */
+static void run_range(const TnIter *it, TnLoopFn fn, void *ctx, int64_t begin, int64_t end)
+{
+    int nd = it->ndim, last = nd - 1;
+    int64_t idx[ITER_MAX_DIMS];
+    int64_t rem = begin;
+    for (int d = last; d >= 0; d--) {
+        idx[d] = rem % it->sizes[d];
+        rem /= it->sizes[d];
+    }
+    int64_t s[ITER_MAX_OPS];
+    for (int k = 0; k < it->nops; k++)
+        s[k] = it->strides[k][last];
+    while (begin < end) {
+        int64_t n = it->sizes[last] - idx[last];
+        if (n > end - begin)
+            n = end - begin;
+        char *p[ITER_MAX_OPS];
+        for (int k = 0; k < it->nops; k++) {
+            char *q = it->base[k];
+            for (int d = 0; d < nd; d++)
+                q += idx[d] * it->strides[k][d];
+            p[k] = q;
+        }
+        fn(p, s, n, ctx);
+        begin += n;
+        idx[last] += n;
+        for (int d = last; d > 0 && idx[d] >= it->sizes[d]; d--) {
+            idx[d] = 0;
+            idx[d - 1]++;
+        }
+    }
+}
+
+typedef struct {
+    const TnIter *it;
+    TnLoopFn fn;
+    void *ctx;
+} IterJob;
+
+static void iter_range(void *ctx, int64_t begin, int64_t end)
+{
+    IterJob *j = ctx;
+    run_range(j->it, j->fn, j->ctx, begin, end);
+}
+
+void iter_run(TnIter *it, TnLoopFn fn, void *ctx, bool parallel)
+{
+    int64_t n = iter_numel(it);
+    if (n == 0)
+        return;
+    if (it->ndim == 0) {
+        int64_t s[ITER_MAX_OPS] = {0};
+        fn(it->base, s, 1, ctx);
+        return;
+    }
+    if (!parallel || n < ITER_PARALLEL_GRAIN) {
+        run_range(it, fn, ctx, 0, n);
+        return;
+    }
+    IterJob job = {it, fn, ctx};
+    parallel_for(n, ITER_PARALLEL_GRAIN, iter_range, &job);
+}
+
+typedef struct {
+    TnRangeFn fn;
+    void *ctx;
+    int64_t begin, end;
+} RangeJob;
+
+static void *range_thread(void *arg)
+{
+    RangeJob *j = arg;
+    j->fn(j->ctx, j->begin, j->end);
+    return NULL;
+}
+
+static int ncpu(void)
+{
+    static int n;
+    if (!n) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n = c < 1 ? 1 : c > 2 ? 2 : (int)c;
+    }
+    return n;
+}
+
+void parallel_for(int64_t n, int64_t grain, TnRangeFn fn, void *ctx)
+{
+    if (n <= 0)
+        return;
+    if (n < grain || ncpu() < 2) {
+        fn(ctx, 0, n);
+        return;
+    }
+    int64_t mid = n / 2;
+    RangeJob other = {fn, ctx, mid, n};
+    pthread_t th;
+    if (pthread_create(&th, NULL, range_thread, &other) != 0) {
+        fn(ctx, 0, n);
+        return;
+    }
+    fn(ctx, 0, mid);
+    pthread_join(th, NULL);
+}

@@ -1,0 +1,48 @@
+/* iter.h: strided N-d iteration over up to four operands, with broadcasting,
+ * dimension coalescing, a contiguous fast path and two threads for big work.
+ *
+ * A loop function receives one row at a time: the address of the row's first
+ * element for every operand, each operand's byte stride along the row, and the
+ * row length. Operand 0 is conventionally the output. Kernels test the strides
+ * (all equal to the element size: contiguous; 0: a broadcast scalar) and run a
+ * plain loop the compiler can vectorise. This header includes nothing from src/.
+ */
+#ifndef TN_ITER_H
+#define TN_ITER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ITER_MAX_OPS  4
+#define ITER_MAX_DIMS 16
+
+typedef void (*TnLoopFn)(char **p, const int64_t *s, int64_t n, void *ctx);
+
+typedef struct TnIter {
+    int nops, ndim;
+    int64_t sizes[ITER_MAX_DIMS];
+    int64_t strides[ITER_MAX_OPS][ITER_MAX_DIMS]; /* bytes */
+    char *base[ITER_MAX_OPS];
+} TnIter;
+
+/* Starts an iteration over the shape (ndim, sizes). */
+void iter_init(TnIter *it, int nops, int ndim, const int64_t *sizes);
+/* Sets operand k: its data, element strides and element size. Its shape is
+ * (nd, sz), right-aligned against the iteration shape; size-1 dims broadcast. */
+void iter_operand(TnIter *it, int k, char *base, int nd, const int64_t *sz, const int64_t *strides,
+                  int elsize);
+/* Merges dims that are contiguous for every operand and drops size-1 dims. */
+void iter_coalesce(TnIter *it);
+int64_t iter_numel(const TnIter *it);
+/* Runs fn over every element; uses a second thread when the work is large and
+ * `parallel` is set (the loop must then be free of shared writes). */
+void iter_run(TnIter *it, TnLoopFn fn, void *ctx, bool parallel);
+
+/* Runs fn(ctx, begin, end) over [0, n), split across two threads when n >= grain. */
+typedef void (*TnRangeFn)(void *ctx, int64_t begin, int64_t end);
+void parallel_for(int64_t n, int64_t grain, TnRangeFn fn, void *ctx);
+
+/* Elements above which an elementwise loop is split across threads. */
+#define ITER_PARALLEL_GRAIN 65536
+
+#endif

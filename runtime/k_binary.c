@@ -1,0 +1,242 @@
+/* k_binary.c: elementwise binary kernels (arithmetic, comparison, logic) per dtype. */
+#include "kernels.h"
+#include <math.h>
+#include <stddef.h>
+
+/* One loop: out[i] = EXPR(a, b). Three fast paths the compiler vectorises (all
+ * contiguous, b broadcast, a broadcast) and a general strided path. */
+#define BLOOP(NAME, TI, TO, EXPR)                                                             \
+    static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                        \
+    {                                                                                         \
+        TnKernelStatus *ks = ctx;                                                             \
+        (void)ks;                                                                             \
+        const int64_t si = sizeof(TI), so = sizeof(TO);                                       \
+        if (s[0] == so && s[1] == si && s[2] == si) {                                         \
+            TO *o = (TO *)p[0];                                                               \
+            const TI *x = (const TI *)p[1], *y = (const TI *)p[2];                            \
+            for (int64_t i = 0; i < n; i++) {                                                 \
+                TI a = x[i], b = y[i];                                                        \
+                o[i] = (EXPR);                                                                \
+            }                                                                                 \
+        } else if (s[0] == so && s[1] == si && s[2] == 0) {                                   \
+            TO *o = (TO *)p[0];                                                               \
+            const TI *x = (const TI *)p[1];                                                   \
+            const TI b = *(const TI *)p[2];                                                   \
+            for (int64_t i = 0; i < n; i++) {                                                 \
+                TI a = x[i];                                                                  \
+                o[i] = (EXPR);                                                                \
+            }                                                                                 \
+        } else if (s[0] == so && s[1] == 0 && s[2] == si) {                                   \
+            TO *o = (TO *)p[0];                                                               \
+            const TI a = *(const TI *)p[1];                                                   \
+            const TI *y = (const TI *)p[2];                                                   \
+            for (int64_t i = 0; i < n; i++) {                                                 \
+                TI b = y[i];                                                                  \
+                o[i] = (EXPR);                                                                \
+            }                                                                                 \
+        } else {                                                                              \
+            char *o = p[0], *x = p[1], *y = p[2];                                             \
+            for (int64_t i = 0; i < n; i++, o += s[0], x += s[1], y += s[2]) {                \
+                TI a = *(const TI *)x, b = *(const TI *)y;                                    \
+                *(TO *)o = (EXPR);                                                            \
+            }                                                                                 \
+        }                                                                                     \
+    }
+
+/* ------------------------------------------------------------- helpers */
+/* PyTorch's div_floor for floating types (ATen BinaryOps.cpp). */
+#define FLOORDIV_FLOAT(T, SFX)                                                                \
+    static inline T floordiv_##SFX(T a, T b)                                                  \
+    {                                                                                         \
+        if (b == 0)                                                                           \
+            return a / b;                                                                     \
+        T mod = fmod##SFX##_(a, b);                                                           \
+        T div = (a - mod) / b;                                                                \
+        if (mod != 0 && (b < 0) != (mod < 0))                                                 \
+            div -= 1;                                                                         \
+        T fl;                                                                                 \
+        if (div != 0) {                                                                       \
+            fl = floor##SFX##_(div);                                                          \
+            if (div - fl > (T)0.5)                                                            \
+                fl += 1;                                                                      \
+        } else {                                                                              \
+            fl = copysign##SFX##_((T)0, a / b);                                               \
+        }                                                                                     \
+        return fl;                                                                            \
+    }                                                                                         \
+    static inline T rem_##SFX(T a, T b)                                                       \
+    {                                                                                         \
+        T m = fmod##SFX##_(a, b);                                                             \
+        if (m != 0 && (b < 0) != (m < 0))                                                     \
+            m += b;                                                                           \
+        return m;                                                                             \
+    }                                                                                         \
+    static inline T max_##SFX(T a, T b)                                                       \
+    {                                                                                         \
+        return a != a ? a : b != b ? b : a > b ? a : b;                                       \
+    }                                                                                         \
+    static inline T min_##SFX(T a, T b)                                                       \
+    {                                                                                         \
+        return a != a ? a : b != b ? b : a < b ? a : b;                                       \
+    }
+#define fmodf_     fmodf
+#define floorf_    floorf
+#define copysignf_ copysignf
+#define fmod_      fmod
+#define floor_     floor
+#define copysign_  copysign
+FLOORDIV_FLOAT(float, f)
+FLOORDIV_FLOAT(double, )
+
+/* Integer helpers work in int64 with unsigned wrap-around (no UB on overflow). */
+static inline int64_t i_floordiv(int64_t a, int64_t b, TnKernelStatus *ks)
+{
+    if (b == 0) {
+        ks->zero_div = 1;
+        return 0;
+    }
+    if (b == -1)
+        return (int64_t)(0 - (uint64_t)a);
+    int64_t q = a / b, r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0)))
+        q--;
+    return q;
+}
+static inline int64_t i_truncdiv(int64_t a, int64_t b, TnKernelStatus *ks)
+{
+    if (b == 0) {
+        ks->zero_div = 1;
+        return 0;
+    }
+    return b == -1 ? (int64_t)(0 - (uint64_t)a) : a / b;
+}
+static inline int64_t i_rem(int64_t a, int64_t b, TnKernelStatus *ks)
+{
+    if (b == 0) {
+        ks->zero_div = 1;
+        return 0;
+    }
+    if (b == -1)
+        return 0;
+    int64_t r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0)))
+        r += b;
+    return r;
+}
+static inline int64_t i_fmod(int64_t a, int64_t b, TnKernelStatus *ks)
+{
+    if (b == 0) {
+        ks->zero_div = 1;
+        return 0;
+    }
+    return b == -1 ? 0 : a % b;
+}
+static inline int64_t i_pow(int64_t a, int64_t b)
+{
+    if (b < 0)
+        return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
+    uint64_t r = 1, base = (uint64_t)a;
+    while (b) {
+        if (b & 1)
+            r *= base;
+        base *= base;
+        b >>= 1;
+    }
+    return (int64_t)r;
+}
+static inline int64_t i_shl(int64_t a, int64_t b, int bits)
+{
+    return b < 0 || b >= bits ? 0 : (int64_t)((uint64_t)a << b);
+}
+static inline int64_t i_shr(int64_t a, int64_t b, int bits)
+{
+    return b < 0 || b >= bits ? (a < 0 ? -1 : 0) : a >> b;
+}
+
+/* ------------------------------------------------------ arithmetic loops */
+/* Integer arithmetic goes through the unsigned type U so overflow wraps. */
+#define INT_LOOPS(T, U, SFX, BITS)                                                            \
+    BLOOP(add_##SFX, T, T, (T)((U)a + (U)b))                                                  \
+    BLOOP(sub_##SFX, T, T, (T)((U)a - (U)b))                                                  \
+    BLOOP(mul_##SFX, T, T, (T)((U)a * (U)b))                                                  \
+    BLOOP(divt_##SFX, T, T, (T)i_truncdiv(a, b, ks))                                          \
+    BLOOP(floordiv_##SFX, T, T, (T)i_floordiv(a, b, ks))                                      \
+    BLOOP(rem_##SFX, T, T, (T)i_rem(a, b, ks))                                                \
+    BLOOP(fmod_##SFX, T, T, (T)i_fmod(a, b, ks))                                              \
+    BLOOP(pow_##SFX, T, T, (T)i_pow(a, b))                                                    \
+    BLOOP(max_##SFX, T, T, a > b ? a : b)                                                     \
+    BLOOP(min_##SFX, T, T, a < b ? a : b)                                                     \
+    BLOOP(and_##SFX, T, T, a & b)                                                             \
+    BLOOP(or_##SFX, T, T, a | b)                                                              \
+    BLOOP(xor_##SFX, T, T, a ^ b)                                                             \
+    BLOOP(shl_##SFX, T, T, (T)i_shl(a, b, BITS))                                              \
+    BLOOP(shr_##SFX, T, T, (T)i_shr(a, b, BITS))
+
+#define FLOAT_LOOPS(T, SFX, FS)                                                               \
+    BLOOP(add_##SFX, T, T, a + b)                                                             \
+    BLOOP(sub_##SFX, T, T, a - b)                                                             \
+    BLOOP(mul_##SFX, T, T, a * b)                                                             \
+    BLOOP(div_##SFX, T, T, a / b)                                                             \
+    BLOOP(divt_##SFX, T, T, trunc##FS(a / b))                                                 \
+    BLOOP(floordiv_##SFX, T, T, floordiv_##FS(a, b))                                          \
+    BLOOP(rem_##SFX, T, T, rem_##FS(a, b))                                                    \
+    BLOOP(fmod_##SFX, T, T, fmod##FS(a, b))                                                   \
+    BLOOP(pow_##SFX, T, T, pow##FS(a, b))                                                     \
+    BLOOP(max_##SFX, T, T, max_##FS(a, b))                                                    \
+    BLOOP(min_##SFX, T, T, min_##FS(a, b))                                                    \
+    BLOOP(atan2_##SFX, T, T, atan2##FS(a, b))
+
+#define CMP_LOOPS(T, SFX)                                                                     \
+    BLOOP(eq_##SFX, T, bool, a == b)                                                          \
+    BLOOP(ne_##SFX, T, bool, a != b)                                                          \
+    BLOOP(lt_##SFX, T, bool, a < b)                                                           \
+    BLOOP(le_##SFX, T, bool, a <= b)                                                          \
+    BLOOP(gt_##SFX, T, bool, a > b)                                                           \
+    BLOOP(ge_##SFX, T, bool, a >= b)
+
+INT_LOOPS(int32_t, uint32_t, i32, 32)
+INT_LOOPS(int64_t, uint64_t, i64, 64)
+FLOAT_LOOPS(float, f32, f)
+FLOAT_LOOPS(double, f64, )
+CMP_LOOPS(bool, b)
+CMP_LOOPS(int32_t, i32)
+CMP_LOOPS(int64_t, i64)
+CMP_LOOPS(float, f32)
+CMP_LOOPS(double, f64)
+BLOOP(or_b, bool, bool, a | b)
+BLOOP(and_b, bool, bool, a & b)
+BLOOP(xor_b, bool, bool, a ^ b)
+
+#define ALL5(F) {F##_b, F##_i32, F##_i64, F##_f32, F##_f64}
+#define INTS(F) {NULL, F##_i32, F##_i64, NULL, NULL}
+#define NUMS(F) {NULL, F##_i32, F##_i64, F##_f32, F##_f64}
+#define FLTS(F) {NULL, NULL, NULL, F##_f32, F##_f64}
+
+const TnLoopFn k_binary_loops[BOP_COUNT][K_NTYPES] = {
+    [BOP_ADD] = {or_b, add_i32, add_i64, add_f32, add_f64},
+    [BOP_SUB] = NUMS(sub),
+    [BOP_MUL] = {and_b, mul_i32, mul_i64, mul_f32, mul_f64},
+    [BOP_DIV] = FLTS(div),
+    [BOP_DIV_TRUNC] = NUMS(divt),
+    [BOP_FLOORDIV] = NUMS(floordiv),
+    [BOP_REM] = NUMS(rem),
+    [BOP_FMOD] = NUMS(fmod),
+    [BOP_POW] = NUMS(pow),
+    [BOP_MAXIMUM] = {or_b, max_i32, max_i64, max_f32, max_f64},
+    [BOP_MINIMUM] = {and_b, min_i32, min_i64, min_f32, min_f64},
+    [BOP_ATAN2] = FLTS(atan2),
+    [BOP_BITAND] = {and_b, and_i32, and_i64, NULL, NULL},
+    [BOP_BITOR] = {or_b, or_i32, or_i64, NULL, NULL},
+    [BOP_BITXOR] = {xor_b, xor_i32, xor_i64, NULL, NULL},
+    [BOP_LSHIFT] = INTS(shl),
+    [BOP_RSHIFT] = INTS(shr),
+    [BOP_EQ] = ALL5(eq),
+    [BOP_NE] = ALL5(ne),
+    [BOP_LT] = ALL5(lt),
+    [BOP_LE] = ALL5(le),
+    [BOP_GT] = ALL5(gt),
+    [BOP_GE] = ALL5(ge),
+    [BOP_LAND] = {and_b, NULL, NULL, NULL, NULL},
+    [BOP_LOR] = {or_b, NULL, NULL, NULL, NULL},
+    [BOP_LXOR] = {xor_b, NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,120 @@
+/* kernels.h: the elementwise kernel families, as loop tables indexed by op and
+ * dtype. Kernels work on raw pointers and byte strides (see iter.h) and know
+ * nothing of tensors or the interpreter. A NULL entry means the op is not
+ * defined for that dtype (the op layer raises PyTorch's error first). */
+#ifndef TN_KERNELS_H
+#define TN_KERNELS_H
+
+#include "iter.h"
+
+/* dtype indices, as in TnDType */
+enum { K_BOOL, K_I32, K_I64, K_F32, K_F64, K_NTYPES };
+
+/* Binary ops: out = a op b, all three of the compute dtype, except comparisons
+ * and logical ops whose output is bool. (name, torch name) */
+#define TN_BINARY_OPS(X)                                                                       \
+    X(ADD, add)                                                                                \
+    X(SUB, sub)                                                                                \
+    X(MUL, mul)                                                                                \
+    X(DIV, div)                                                                                \
+    X(DIV_TRUNC, div_trunc)                                                                    \
+    X(FLOORDIV, floor_divide)                                                                  \
+    X(REM, remainder)                                                                          \
+    X(FMOD, fmod)                                                                              \
+    X(POW, pow)                                                                                \
+    X(MAXIMUM, maximum)                                                                        \
+    X(MINIMUM, minimum)                                                                        \
+    X(ATAN2, atan2)                                                                            \
+    X(BITAND, bitwise_and)                                                                     \
+    X(BITOR, bitwise_or)                                                                       \
+    X(BITXOR, bitwise_xor)                                                                     \
+    X(LSHIFT, bitwise_left_shift)                                                              \
+    X(RSHIFT, bitwise_right_shift)                                                             \
+    X(EQ, eq)                                                                                  \
+    X(NE, ne)                                                                                  \
+    X(LT, lt)                                                                                  \
+    X(LE, le)                                                                                  \
+    X(GT, gt)                                                                                  \
+    X(GE, ge)                                                                                  \
+    X(LAND, logical_and)                                                                       \
+    X(LOR, logical_or)                                                                         \
+    X(LXOR, logical_xor)
+
+typedef enum {
+#define X(N, n) BOP_##N,
+    TN_BINARY_OPS(X)
+#undef X
+        BOP_COUNT
+} TnBinaryOp;
+#define BOP_IS_CMP(op)     ((op) >= BOP_EQ && (op) <= BOP_GE)
+#define BOP_IS_LOGICAL(op) ((op) >= BOP_LAND)
+#define BOP_IS_BITWISE(op) ((op) >= BOP_BITAND && (op) <= BOP_RSHIFT)
+
+/* Set (to 1) by integer division kernels that met a zero divisor. */
+typedef struct {
+    int zero_div;
+} TnKernelStatus;
+
+extern const TnLoopFn k_binary_loops[BOP_COUNT][K_NTYPES];
+
+/* Unary ops. Kind F: floating only (integer inputs are converted to the default
+ * float first). Kind S: same dtype in and out. Kind B: bool output. */
+#define TN_UNARY_OPS(X)                                                                        \
+    X(NEG, neg, S)                                                                             \
+    X(ABS, abs, S)                                                                             \
+    X(SIGN, sign, S)                                                                           \
+    X(SGN, sgn, S)                                                                             \
+    X(FLOOR, floor, S)                                                                         \
+    X(CEIL, ceil, S)                                                                           \
+    X(ROUND, round, S)                                                                         \
+    X(TRUNC, trunc, S)                                                                         \
+    X(FRAC, frac, S)                                                                           \
+    X(SQUARE, square, S)                                                                       \
+    X(RELU, relu, S)                                                                           \
+    X(BITNOT, bitwise_not, S)                                                                  \
+    X(RECIPROCAL, reciprocal, F)                                                               \
+    X(EXP, exp, F)                                                                             \
+    X(EXP2, exp2, F)                                                                           \
+    X(EXPM1, expm1, F)                                                                         \
+    X(LOG, log, F)                                                                             \
+    X(LOG2, log2, F)                                                                           \
+    X(LOG10, log10, F)                                                                         \
+    X(LOG1P, log1p, F)                                                                         \
+    X(SQRT, sqrt, F)                                                                           \
+    X(RSQRT, rsqrt, F)                                                                         \
+    X(SIN, sin, F)                                                                             \
+    X(COS, cos, F)                                                                             \
+    X(TAN, tan, F)                                                                             \
+    X(ASIN, asin, F)                                                                           \
+    X(ACOS, acos, F)                                                                           \
+    X(ATAN, atan, F)                                                                           \
+    X(SINH, sinh, F)                                                                           \
+    X(COSH, cosh, F)                                                                           \
+    X(TANH, tanh, F)                                                                           \
+    X(ASINH, asinh, F)                                                                         \
+    X(ACOSH, acosh, F)                                                                         \
+    X(ATANH, atanh, F)                                                                         \
+    X(SIGMOID, sigmoid, F)                                                                     \
+    X(ERF, erf, F)                                                                             \
+    X(ERFC, erfc, F)                                                                           \
+    X(LGAMMA, lgamma, F)                                                                       \
+    X(ISNAN, isnan, B)                                                                         \
+    X(ISINF, isinf, B)                                                                         \
+    X(ISFINITE, isfinite, B)                                                                   \
+    X(ISPOSINF, isposinf, B)                                                                   \
+    X(ISNEGINF, isneginf, B)                                                                   \
+    X(SIGNBIT, signbit, B)                                                                     \
+    X(LNOT, logical_not, B)
+
+typedef enum {
+#define X(N, n, k) UN_##N,
+    TN_UNARY_OPS(X)
+#undef X
+        UN_COUNT
+} TnUnaryOp;
+
+enum { UK_S, UK_F, UK_B };
+extern const int k_unary_kind[UN_COUNT];
+extern const TnLoopFn k_unary_loops[UN_COUNT][K_NTYPES];
+
+#endif

@@ -1,0 +1,258 @@
+/* op_binary.c: broadcasting binary ops: promotion, checks, output, kernel dispatch. */
+#include "tensor.h"
+#include "kernels.h"
+#include <string.h>
+
+static const char *const bop_names[BOP_COUNT] = {
+#define X(N, n) [BOP_##N] = #n,
+    TN_BINARY_OPS(X)
+#undef X
+};
+
+/* The dtype the kernel computes in, and the dtype of the result. */
+static int binary_dtypes(TnState *st, TnBinaryOp op, TnOperand a, TnOperand b, TnDType *compute,
+                         TnDType *out)
+{
+    TnOperand ops[2] = {a, b};
+    TnDType c = dtype_result_type(ops, 2);
+    if ((op == BOP_DIV || op == BOP_ATAN2) && !DT_IS_FLOAT(c))
+        c = DT_DEFAULT;
+    if (BOP_IS_LOGICAL(op))
+        c = DT_BOOL;
+    if (op == BOP_SUB) {
+        bool ba = a.t ? a.t->dtype == DT_BOOL : IS_BOOL(a.s);
+        bool bb = b.t ? b.t->dtype == DT_BOOL : IS_BOOL(b.s);
+        if (ba && bb)
+            return tn_raise_int(st, tn_RuntimeError,
+                                "Subtraction, the `-` operator, with two bool tensors is not "
+                                "supported. Use the `^` or `logical_xor()` operator instead.");
+        if (ba || bb)
+            return tn_raise_int(st, tn_RuntimeError,
+                                "Subtraction, the `-` operator, with a bool tensor is not "
+                                "supported. If you are trying to invert a mask, use the `~` or "
+                                "`logical_not()` operator instead.");
+    }
+    if (op == BOP_POW && !DT_IS_FLOAT(c) && !b.t && IS_INT(b.s) && b.s.u.i < 0)
+        return tn_raise_int(st, tn_RuntimeError,
+                            "Integers to negative integer powers are not allowed.");
+    if (!k_binary_loops[op][c]) {
+        const char *name = bop_names[op];
+        if (op == BOP_REM || op == BOP_FLOORDIV || op == BOP_DIV_TRUNC || op == BOP_FMOD)
+            c = DT_INT64; /* bool operands of integer division compute as int64 */
+        else if (op == BOP_POW && c == DT_BOOL)
+            c = DT_INT64;
+        else
+            return tn_raise_int(st, tn_RuntimeError, "\"%s_cpu\" not implemented for '%s'", name,
+                                tn_dtype_info[c].cname);
+    }
+    *compute = c;
+    *out = BOP_IS_CMP(op) || BOP_IS_LOGICAL(op) ? DT_BOOL : c;
+    return 0;
+}
+
+/* An operand ready for the iterator: a tensor of the compute dtype (maybe a
+ * converted copy we own) or a scalar stored in `buf`. */
+typedef struct {
+    TnTensor *t, *owned;
+    uint64_t buf;
+} Prepared;
+
+static int prepare(TnState *st, TnOperand o, TnDType dt, Prepared *p)
+{
+    p->owned = NULL;
+    p->t = NULL;
+    if (!o.t) {
+        p->buf = 0;
+        dtype_set(dt, &p->buf, o.s);
+        return 0;
+    }
+    if (o.t->dtype == dt) {
+        p->t = o.t;
+        return 0;
+    }
+    p->owned = p->t = tensor_to(st, o.t, dt);
+    return p->t ? 0 : -1;
+}
+
+static void add_operand(TnIter *it, int k, Prepared *p)
+{
+    if (p->t)
+        iter_operand(it, k, tensor_ptr(p->t), p->t->ndim, p->t->sizes, p->t->strides,
+                     DT_SIZE(p->t->dtype));
+    else
+        iter_operand(it, k, (char *)&p->buf, 0, NULL, NULL, 8);
+}
+
+/* Runs the kernel for op over prepared operands into `out` (of the right shape). */
+static int run_kernel(TnState *st, TnBinaryOp op, TnDType compute, TnTensor *out, Prepared *pa,
+                      Prepared *pb)
+{
+    TnIter it;
+    iter_init(&it, 3, out->ndim, out->sizes);
+    iter_operand(&it, 0, tensor_ptr(out), out->ndim, out->sizes, out->strides,
+                 DT_SIZE(out->dtype));
+    add_operand(&it, 1, pa);
+    add_operand(&it, 2, pb);
+    iter_coalesce(&it);
+    TnKernelStatus ks = {0};
+    iter_run(&it, k_binary_loops[op][compute], &ks, true);
+    if (ks.zero_div)
+        return tn_raise_int(st, tn_RuntimeError, "ZeroDivisionError");
+    return 0;
+}
+
+static int operand_shape(TnOperand a, TnOperand b, TnState *st, int *nd, int64_t *shape)
+{
+    static const int64_t none[1] = {1};
+    int na = a.t ? a.t->ndim : 0, nb = b.t ? b.t->ndim : 0;
+    return shape_broadcast(st, na, a.t ? a.t->sizes : none, nb, b.t ? b.t->sizes : none, nd,
+                           shape);
+}
+
+TnTensor *op_binary(TnState *st, TnBinaryOp op, TnOperand a, TnOperand b)
+{
+    TnDType compute, outdt;
+    int nd;
+    int64_t shape[TN_MAX_DIMS];
+    if (binary_dtypes(st, op, a, b, &compute, &outdt) < 0 ||
+        operand_shape(a, b, st, &nd, shape) < 0)
+        return NULL;
+    Prepared pa, pb;
+    pb.owned = NULL;
+    TnTensor *out = NULL;
+    if (prepare(st, a, compute, &pa) < 0 || prepare(st, b, compute, &pb) < 0)
+        goto done;
+    out = tensor_empty(st, outdt, nd, shape);
+    if (out && run_kernel(st, op, compute, out, &pa, &pb) < 0) {
+        tn_obj_decref(out);
+        out = NULL;
+    }
+done:
+    tn_obj_decref(pa.owned);
+    tn_obj_decref(pb.owned);
+    return out;
+}
+
+int op_check_inplace(TnState *st, TnTensor *self, TnDType result, int nd, const int64_t *shape)
+{
+    char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR];
+    if (!dtype_can_cast(result, self->dtype))
+        return tn_raise_int(st, tn_RuntimeError,
+                            "result type %s can't be cast to the desired output type %s",
+                            tn_dtype_info[result].cname, tn_dtype_info[self->dtype].cname);
+    if (nd != self->ndim || memcmp(shape, self->sizes, sizeof(int64_t) * (size_t)nd) != 0)
+        return tn_raise_int(st, tn_RuntimeError,
+                            "output with shape %s doesn't match the broadcast shape %s",
+                            shape_str(b1, self->ndim, self->sizes), shape_str(b2, nd, shape));
+    return 0;
+}
+
+TnTensor *op_binary_(TnState *st, TnBinaryOp op, TnTensor *self, TnOperand b)
+{
+    TnOperand a = {self, tn_undef()};
+    TnDType compute, outdt;
+    int nd;
+    int64_t shape[TN_MAX_DIMS];
+    if (binary_dtypes(st, op, a, b, &compute, &outdt) < 0 ||
+        operand_shape(a, b, st, &nd, shape) < 0 ||
+        op_check_inplace(st, self, outdt, nd, shape) < 0)
+        return NULL;
+    Prepared pa, pb;
+    pb.owned = NULL;
+    TnTensor *res = NULL, *tmp = NULL;
+    if (prepare(st, a, compute, &pa) < 0 || prepare(st, b, compute, &pb) < 0)
+        goto done;
+    if (outdt == self->dtype) {
+        if (run_kernel(st, op, compute, self, &pa, &pb) < 0)
+            goto done;
+        tensor_bump_version(self);
+    } else {
+        tmp = tensor_empty(st, outdt, nd, shape);
+        if (!tmp || run_kernel(st, op, compute, tmp, &pa, &pb) < 0 ||
+            tensor_copy_(st, self, tmp) < 0)
+            goto done;
+    }
+    res = self;
+    tn_obj_incref(self);
+done:
+    tn_obj_decref(tmp);
+    tn_obj_decref(pa.owned);
+    tn_obj_decref(pb.owned);
+    return res;
+}
+
+static TnOperand T_(TnTensor *t)
+{
+    TnOperand o = {t, tn_undef()};
+    return o;
+}
+
+TnTensor *op_add(TnState *st, TnTensor *a, TnTensor *b)
+{
+    return op_binary(st, BOP_ADD, T_(a), T_(b));
+}
+TnTensor *op_sub(TnState *st, TnTensor *a, TnTensor *b)
+{
+    return op_binary(st, BOP_SUB, T_(a), T_(b));
+}
+TnTensor *op_mul(TnState *st, TnTensor *a, TnTensor *b)
+{
+    return op_binary(st, BOP_MUL, T_(a), T_(b));
+}
+TnTensor *op_div(TnState *st, TnTensor *a, TnTensor *b)
+{
+    return op_binary(st, BOP_DIV, T_(a), T_(b));
+}
+
+/* alpha * b, checking alpha against the result category as PyTorch does. */
+static int alpha_check(TnState *st, TnOperand a, TnOperand b, TnValue alpha)
+{
+    TnOperand ops[2] = {a, b};
+    TnDType c = dtype_result_type(ops, 2);
+    if (IS_FLOAT(alpha) && !DT_IS_FLOAT(c))
+        return tn_raise_int(st, tn_RuntimeError,
+                            "For integral input tensors, argument alpha must not be a floating "
+                            "point number.");
+    if (IS_BOOL(alpha) && c != DT_BOOL)
+        return tn_raise_int(st, tn_RuntimeError,
+                            "Boolean alpha only supported for Boolean results.");
+    return 0;
+}
+
+static bool alpha_is_one(TnValue alpha)
+{
+    return IS_UNDEF(alpha) || (IS_FLOAT(alpha) ? alpha.u.f == 1.0 : alpha.u.i == 1);
+}
+
+/* b * alpha as an operand (a scalar stays a scalar). *owned gets a new tensor. */
+static int scaled(TnState *st, TnOperand b, TnValue alpha, TnOperand *out, TnTensor **owned)
+{
+    *owned = NULL;
+    if (!b.t) {
+        double f = IS_FLOAT(b.s) ? b.s.u.f : (double)b.s.u.i;
+        double g = IS_FLOAT(alpha) ? alpha.u.f : (double)alpha.u.i;
+        out->t = NULL;
+        out->s = IS_FLOAT(b.s) || IS_FLOAT(alpha) ? tn_float(f * g) : tn_int(b.s.u.i * alpha.u.i);
+        return 0;
+    }
+    TnOperand al = {NULL, alpha};
+    *owned = op_binary(st, BOP_MUL, b, al);
+    out->t = *owned;
+    return *owned ? 0 : -1;
+}
+
+TnTensor *op_add_alpha(TnState *st, TnBinaryOp op, TnOperand a, TnOperand b, TnValue alpha,
+                       TnTensor *inplace)
+{
+    if (alpha_is_one(alpha))
+        return inplace ? op_binary_(st, op, inplace, b) : op_binary(st, op, a, b);
+    if (alpha_check(st, a, b, alpha) < 0)
+        return NULL;
+    TnOperand bs;
+    TnTensor *owned;
+    if (scaled(st, b, alpha, &bs, &owned) < 0)
+        return NULL;
+    TnTensor *r = inplace ? op_binary_(st, op, inplace, bs) : op_binary(st, op, a, bs);
+    tn_obj_decref(owned);
+    return r;
+}

@@ -1,0 +1,594 @@
+/* op_reduce.c: reductions (sum, mean, max, var, ...), scans (cumsum, softmax) and
+ * sorting. Each moves the reduced dims last and works on contiguous rows. */
+#include "tensor.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const red_names[] = {
+    [RED_SUM] = "sum",       [RED_MEAN] = "mean",     [RED_PROD] = "prod",
+    [RED_AMAX] = "amax",     [RED_AMIN] = "amin",     [RED_ALL] = "all",
+    [RED_ANY] = "any",       [RED_COUNT_NONZERO] = "count_nonzero",
+    [RED_LOGSUMEXP] = "logsumexp", [RED_VAR] = "var", [RED_STD] = "std",
+    [RED_ARGMAX] = "argmax", [RED_ARGMIN] = "argmin",
+};
+
+/* A contiguous tensor of dtype dt whose rows are the reduced elements: the kept
+ * dims (in order) come first, the reduced dims last. */
+static TnTensor *as_rows(TnState *st, TnTensor *x, uint32_t mask, TnDType dt, int64_t *outer,
+                         int64_t *inner)
+{
+    int64_t perm[TN_MAX_DIMS];
+    int n = 0;
+    *outer = *inner = 1;
+    for (int d = 0; d < x->ndim; d++)
+        if (!(mask >> d & 1)) {
+            perm[n++] = d;
+            *outer *= x->sizes[d];
+        }
+    for (int d = 0; d < x->ndim; d++)
+        if (mask >> d & 1) {
+            perm[n++] = d;
+            *inner *= x->sizes[d];
+        }
+    TnTensor *p = op_permute(st, x, x->ndim, perm);
+    if (!p)
+        return NULL;
+    TnTensor *c = tensor_to(st, p, dt);
+    tn_obj_decref(p);
+    if (!c)
+        return NULL;
+    TnTensor *r = tensor_contiguous(st, c);
+    tn_obj_decref(c);
+    return r;
+}
+
+static int out_shape(const TnTensor *x, uint32_t mask, bool keepdim, int64_t *shape)
+{
+    int n = 0;
+    for (int d = 0; d < x->ndim; d++) {
+        if (!(mask >> d & 1))
+            shape[n++] = x->sizes[d];
+        else if (keepdim)
+            shape[n++] = 1;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------ row kernels */
+/* Sums with 8 independent accumulators so the loop vectorises without
+ * reassociating a single chain. */
+#define SUM_ROW(NAME, T, ACC)                                                                 \
+    static ACC NAME(const T *x, int64_t n)                                                    \
+    {                                                                                         \
+        ACC a[8] = {0};                                                                       \
+        int64_t i = 0;                                                                        \
+        for (; i + 8 <= n; i += 8)                                                            \
+            for (int j = 0; j < 8; j++)                                                       \
+                a[j] += (ACC)x[i + j];                                                        \
+        ACC s = 0;                                                                            \
+        for (; i < n; i++)                                                                    \
+            s += (ACC)x[i];                                                                   \
+        return s + ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));         \
+    }
+SUM_ROW(sum_f32, float, double)
+SUM_ROW(sum_f64, double, double)
+
+static int64_t sum_i64(const int64_t *x, int64_t n)
+{
+    uint64_t s = 0;
+    for (int64_t i = 0; i < n; i++)
+        s += (uint64_t)x[i];
+    return (int64_t)s;
+}
+
+/* Reduces one row of doubles (float inputs are widened row by row). */
+static double reduce_row_d(TnReduceOp op, const double *x, int64_t n, double correction)
+{
+    double r;
+    switch (op) {
+    case RED_SUM: return sum_f64(x, n);
+    case RED_MEAN: return sum_f64(x, n) / (double)n;
+    case RED_PROD:
+        r = 1;
+        for (int64_t i = 0; i < n; i++)
+            r *= x[i];
+        return r;
+    case RED_AMAX:
+    case RED_AMIN:
+        r = x[0];
+        for (int64_t i = 1; i < n && r == r; i++)
+            if (x[i] != x[i] || (op == RED_AMAX ? x[i] > r : x[i] < r))
+                r = x[i];
+        return r;
+    case RED_LOGSUMEXP: {
+        double m = -INFINITY;
+        for (int64_t i = 0; i < n; i++)
+            if (x[i] > m || x[i] != x[i])
+                m = x[i];
+        if (n == 0)
+            return -INFINITY;
+        if (isinf(m) || m != m)
+            return m == -INFINITY ? m : m;
+        double s = 0;
+        for (int64_t i = 0; i < n; i++)
+            s += exp(x[i] - m);
+        return m + log(s);
+    }
+    case RED_VAR:
+    case RED_STD: {
+        double mean = sum_f64(x, n) / (double)n, s = 0;
+        for (int64_t i = 0; i < n; i++)
+            s += (x[i] - mean) * (x[i] - mean);
+        double dof = (double)n - correction;
+        double v = dof > 0 ? s / dof : NAN;
+        if (n == 0)
+            v = NAN;
+        return op == RED_STD ? sqrt(v) : v;
+    }
+    default: return 0;
+    }
+}
+
+static int64_t reduce_row_i(TnReduceOp op, const int64_t *x, int64_t n)
+{
+    int64_t r;
+    switch (op) {
+    case RED_SUM: return sum_i64(x, n);
+    case RED_PROD: {
+        uint64_t p = 1;
+        for (int64_t i = 0; i < n; i++)
+            p *= (uint64_t)x[i];
+        return (int64_t)p;
+    }
+    case RED_AMAX:
+        r = x[0];
+        for (int64_t i = 1; i < n; i++)
+            r = x[i] > r ? x[i] : r;
+        return r;
+    case RED_AMIN:
+        r = x[0];
+        for (int64_t i = 1; i < n; i++)
+            r = x[i] < r ? x[i] : r;
+        return r;
+    case RED_ALL:
+        for (int64_t i = 0; i < n; i++)
+            if (!x[i])
+                return 0;
+        return 1;
+    case RED_ANY:
+        for (int64_t i = 0; i < n; i++)
+            if (x[i])
+                return 1;
+        return 0;
+    case RED_COUNT_NONZERO:
+        r = 0;
+        for (int64_t i = 0; i < n; i++)
+            r += x[i] != 0;
+        return r;
+    default: return 0;
+    }
+}
+
+/* Index of the first max (or min); NaN counts as the extreme. */
+static int64_t arg_row_d(const double *x, int64_t n, bool is_min)
+{
+    int64_t best = 0;
+    for (int64_t i = 1; i < n; i++) {
+        double b = x[best];
+        if (b != b)
+            break;
+        if (x[i] != x[i] || (is_min ? x[i] < b : x[i] > b))
+            best = i;
+    }
+    return best;
+}
+
+static int64_t arg_row_i(const int64_t *x, int64_t n, bool is_min)
+{
+    int64_t best = 0;
+    for (int64_t i = 1; i < n; i++)
+        if (is_min ? x[i] < x[best] : x[i] > x[best])
+            best = i;
+    return best;
+}
+
+/* ------------------------------------------------------------- op_reduce */
+static int result_dtypes(TnState *st, TnReduceOp op, TnDType in, int dtype, TnDType *compute,
+                         TnDType *out)
+{
+    TnDType o = in;
+    switch (op) {
+    case RED_SUM:
+    case RED_PROD: o = dtype >= 0 ? (TnDType)dtype : DT_IS_FLOAT(in) ? in : DT_INT64; break;
+    case RED_MEAN:
+        if (dtype >= 0)
+            o = (TnDType)dtype;
+        if (!DT_IS_FLOAT(o))
+            return tn_raise_int(st, tn_RuntimeError,
+                                "mean(): could not infer output dtype. %s dtype must be either a "
+                                "floating point or complex dtype. Got: %s",
+                                dtype >= 0 ? "Optional" : "Input", tn_dtype_info[o].cname);
+        break;
+    case RED_ALL:
+    case RED_ANY: o = DT_BOOL; break;
+    case RED_COUNT_NONZERO:
+    case RED_ARGMAX:
+    case RED_ARGMIN: o = DT_INT64; break;
+    case RED_LOGSUMEXP: o = DT_IS_FLOAT(in) ? in : DT_DEFAULT; break;
+    case RED_VAR:
+    case RED_STD:
+        if (!DT_IS_FLOAT(in))
+            return tn_raise_int(st, tn_RuntimeError,
+                                "std and var only support floating point and complex dtypes");
+        break;
+    default: break;
+    }
+    *out = o;
+    /* integer work is done in int64, floating work in double rows */
+    bool floatwork = op == RED_MEAN || op == RED_LOGSUMEXP || op == RED_VAR || op == RED_STD ||
+                     DT_IS_FLOAT(o) || (DT_IS_FLOAT(in) && op != RED_ALL && op != RED_ANY &&
+                                        op != RED_COUNT_NONZERO);
+    if (op == RED_ALL || op == RED_ANY || op == RED_COUNT_NONZERO)
+        floatwork = false;
+    *compute = floatwork ? DT_FLOAT64 : DT_INT64;
+    if (!floatwork && DT_IS_FLOAT(in))
+        *compute = DT_BOOL; /* all/any/count on floats: test != 0 first */
+    return 0;
+}
+
+typedef struct {
+    TnReduceOp op;
+    const char *in;
+    char *out;
+    TnDType cdt, odt;
+    int64_t inner;
+    double corr;
+} RedJob;
+
+static void red_rows(void *ctx, int64_t begin, int64_t end)
+{
+    RedJob *j = ctx;
+    int osz = DT_SIZE(j->odt);
+    for (int64_t r = begin; r < end; r++) {
+        char *o = j->out + r * osz;
+        if (j->cdt == DT_FLOAT64) {
+            const double *x = (const double *)j->in + r * j->inner;
+            if (j->op == RED_ARGMAX || j->op == RED_ARGMIN)
+                *(int64_t *)o = arg_row_d(x, j->inner, j->op == RED_ARGMIN);
+            else
+                dtype_set(j->odt, o, tn_float(reduce_row_d(j->op, x, j->inner, j->corr)));
+        } else {
+            const int64_t *x = (const int64_t *)j->in + r * j->inner;
+            if (j->op == RED_ARGMAX || j->op == RED_ARGMIN)
+                *(int64_t *)o = arg_row_i(x, j->inner, j->op == RED_ARGMIN);
+            else
+                dtype_set(j->odt, o, tn_int(reduce_row_i(j->op, x, j->inner)));
+        }
+    }
+}
+
+/* Whole-tensor float32 sum of a contiguous tensor, split across threads. */
+typedef struct {
+    const float *x;
+    double part[2];
+    int64_t mid;
+} SumJob;
+
+static void sum_half(void *ctx, int64_t begin, int64_t end)
+{
+    SumJob *j = ctx;
+    j->part[begin == 0 ? 0 : 1] = sum_f32(j->x + begin, end - begin);
+}
+
+static TnTensor *fast_sum_f32(TnState *st, TnTensor *x, TnReduceOp op, int nd,
+                              const int64_t *shape)
+{
+    int64_t n = tensor_numel(x);
+    SumJob j = {(const float *)tensor_ptr(x), {0, 0}, 0};
+    parallel_for(n, 1 << 16, sum_half, &j);
+    double s = j.part[0] + j.part[1];
+    if (op == RED_MEAN)
+        s /= (double)n;
+    TnTensor *out = tensor_empty(st, DT_FLOAT32, nd, shape);
+    if (out)
+        *(float *)tensor_ptr(out) = (float)s;
+    return out;
+}
+
+TnTensor *op_reduce(TnState *st, TnReduceOp op, TnTensor *x, uint32_t mask, bool keepdim,
+                    int dtype, double correction)
+{
+    TnDType cdt = DT_FLOAT64, odt = DT_FLOAT32;
+    if (result_dtypes(st, op, x->dtype, dtype, &cdt, &odt) < 0)
+        return NULL;
+    uint32_t all = x->ndim >= 32 ? 0xffffffffu : (1u << x->ndim) - 1;
+    mask &= all;
+    int64_t shape[TN_MAX_DIMS];
+    int nd = out_shape(x, mask, keepdim, shape);
+    bool full = mask == all;
+    if (full && x->dtype == DT_FLOAT32 && odt == DT_FLOAT32 && (op == RED_SUM || op == RED_MEAN) &&
+        tensor_is_contiguous(x) && tensor_numel(x) > 0)
+        return fast_sum_f32(st, x, op, nd, shape);
+    int64_t outer, inner;
+    /* empty-reduction rules */
+    int64_t red = 1;
+    for (int d = 0; d < x->ndim; d++)
+        if (mask >> d & 1)
+            red *= x->sizes[d];
+    if (red == 0 && (op == RED_AMAX || op == RED_AMIN || op == RED_ARGMAX || op == RED_ARGMIN)) {
+        if (full && (op == RED_ARGMAX || op == RED_ARGMIN))
+            return tn_raise_ptr(st, tn_IndexError,
+                                "%s(): Expected reduction dim to be specified for "
+                                "input.numel() == 0.",
+                                red_names[op]);
+        for (int d = 0; d < x->ndim && !full; d++)
+            if ((mask >> d & 1) && x->sizes[d] == 0)
+                return tn_raise_ptr(st, tn_IndexError,
+                                    "%s(): Expected reduction dim %d to have non-zero size.",
+                                    red_names[op], d);
+        return tn_raise_ptr(st, tn_RuntimeError,
+                            "%s(): Expected reduction dim to be specified for input.numel() == "
+                            "0. Specify the reduction dim with the 'dim' argument.",
+                            red_names[op]);
+    }
+    TnTensor *rows = as_rows(st, x, mask, cdt == DT_BOOL ? DT_BOOL : cdt, &outer, &inner);
+    if (!rows)
+        return NULL;
+    if (cdt == DT_BOOL) { /* all/any/count over floats: widen the bool rows to int64 */
+        TnTensor *w = tensor_to(st, rows, DT_INT64);
+        tn_obj_decref(rows);
+        if (!(rows = w))
+            return NULL;
+        cdt = DT_INT64;
+    }
+    TnTensor *out = tensor_empty(st, odt, nd, shape);
+    if (out) {
+        RedJob j = {op, tensor_ptr(rows), tensor_ptr(out), cdt, odt, inner, correction};
+        int64_t grain = inner > 0 ? (1 << 15) / inner + 1 : 1 << 15;
+        parallel_for(outer, grain, red_rows, &j);
+    }
+    tn_obj_decref(rows);
+    return out;
+}
+
+int op_max_dim(TnState *st, TnTensor *x, int64_t dim, bool keepdim, bool is_min,
+               TnTensor **values, TnTensor **indices)
+{
+    int d;
+    if (tensor_wrap_dim(st, dim, x->ndim, &d) < 0)
+        return -1;
+    uint32_t mask = x->ndim ? 1u << d : 0;
+    if (x->ndim && x->sizes[d] == 0)
+        return tn_raise_int(st, tn_IndexError,
+                            "%s(): Expected reduction dim %d to have non-zero size.",
+                            is_min ? "min" : "max", d);
+    *indices = op_reduce(st, is_min ? RED_ARGMIN : RED_ARGMAX, x, mask, keepdim, -1, 0);
+    *values = *indices ? op_reduce(st, is_min ? RED_AMIN : RED_AMAX, x, mask, keepdim, -1, 0)
+                       : NULL;
+    if (!*values) {
+        tn_obj_decref(*indices);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ scans */
+/* A contiguous copy of x (dtype dt) with `dim` moved last, and its inverse perm. */
+static TnTensor *dim_last(TnState *st, TnTensor *x, int d, TnDType dt)
+{
+    int64_t src = d, dst = -1;
+    TnTensor *m = x->ndim ? op_movedim(st, x, 1, &src, &dst) : (tn_obj_incref(x), x);
+    if (!m)
+        return NULL;
+    TnTensor *c = tensor_to(st, m, dt);
+    tn_obj_decref(m);
+    if (!c)
+        return NULL;
+    TnTensor *r = c->ndim && !tensor_is_contiguous(c) ? tensor_clone(st, c) : (tn_obj_incref(c), c);
+    tn_obj_decref(c);
+    return r;
+}
+
+/* Moves the last dim of a dim_last() result back to d, as a contiguous tensor. */
+static TnTensor *dim_back(TnState *st, TnTensor *r, int d)
+{
+    if (r->ndim == 0 || d == r->ndim - 1)
+        return r;
+    int64_t src = -1, dst = d;
+    TnTensor *m = op_movedim(st, r, 1, &src, &dst);
+    tn_obj_decref(r);
+    if (!m)
+        return NULL;
+    TnTensor *c = tensor_contiguous(st, m);
+    tn_obj_decref(m);
+    return c;
+}
+
+#define SCAN_ROWS(NAME, T)                                                                    \
+    static void NAME(TnScanOp op, T *x, int64_t rows, int64_t n)                              \
+    {                                                                                         \
+        for (int64_t r = 0; r < rows; r++, x += n) {                                          \
+            if (op == SCAN_CUMSUM) {                                                          \
+                for (int64_t i = 1; i < n; i++)                                               \
+                    x[i] += x[i - 1];                                                         \
+            } else if (op == SCAN_CUMPROD) {                                                  \
+                for (int64_t i = 1; i < n; i++)                                               \
+                    x[i] *= x[i - 1];                                                         \
+            } else {                                                                          \
+                double m = -INFINITY, s = 0;                                                  \
+                for (int64_t i = 0; i < n; i++)                                               \
+                    m = x[i] > m ? x[i] : m;                                                  \
+                for (int64_t i = 0; i < n; i++)                                               \
+                    s += exp((double)x[i] - m);                                               \
+                double ls = log(s);                                                           \
+                for (int64_t i = 0; i < n; i++)                                               \
+                    x[i] = op == SCAN_SOFTMAX ? (T)(exp((double)x[i] - m) / s)                \
+                                              : (T)((double)x[i] - m - ls);                   \
+            }                                                                                 \
+        }                                                                                     \
+    }
+SCAN_ROWS(scan_f32, float)
+SCAN_ROWS(scan_f64, double)
+
+static void scan_i64(TnScanOp op, int64_t *x, int64_t rows, int64_t n)
+{
+    for (int64_t r = 0; r < rows; r++, x += n)
+        for (int64_t i = 1; i < n; i++)
+            x[i] = (int64_t)(op == SCAN_CUMSUM ? (uint64_t)x[i] + (uint64_t)x[i - 1]
+                                               : (uint64_t)x[i] * (uint64_t)x[i - 1]);
+}
+
+TnTensor *op_scan(TnState *st, TnScanOp op, TnTensor *x, int64_t dim, int dtype)
+{
+    int d;
+    if (tensor_wrap_dim(st, dim, x->ndim, &d) < 0)
+        return NULL;
+    TnDType dt = dtype >= 0 ? (TnDType)dtype : x->dtype;
+    if (op == SCAN_CUMSUM || op == SCAN_CUMPROD) {
+        if (dtype < 0 && !DT_IS_FLOAT(dt))
+            dt = DT_INT64;
+        else if (dt == DT_BOOL || dt == DT_INT32)
+            dt = DT_INT64; /* computed in int64, cast back below */
+    } else if (!DT_IS_FLOAT(dt)) {
+        return tn_raise_ptr(st, tn_RuntimeError, "\"%s_lastdim_kernel_impl\" not implemented for '%s'",
+                            op == SCAN_SOFTMAX ? "softmax" : "log_softmax", tn_dtype_info[dt].cname);
+    }
+    TnTensor *r = dim_last(st, x, d, dt);
+    if (!r)
+        return NULL;
+    /* dim_last may have returned x itself: never scan the caller's data in place */
+    if (r->storage == x->storage) {
+        TnTensor *c = tensor_clone(st, r);
+        tn_obj_decref(r);
+        if (!(r = c))
+            return NULL;
+    }
+    int64_t n = r->ndim ? r->sizes[r->ndim - 1] : 1;
+    int64_t rows = n ? tensor_numel(r) / n : 0;
+    if (dt == DT_FLOAT32)
+        scan_f32(op, (float *)tensor_ptr(r), rows, n);
+    else if (dt == DT_FLOAT64)
+        scan_f64(op, (double *)tensor_ptr(r), rows, n);
+    else
+        scan_i64(op, (int64_t *)tensor_ptr(r), rows, n);
+    r = dim_back(st, r, d);
+    if (r && dtype >= 0 && r->dtype != (TnDType)dtype) {
+        TnTensor *c = tensor_to(st, r, (TnDType)dtype);
+        tn_obj_decref(r);
+        r = c;
+    }
+    return r;
+}
+
+/* ---------------------------------------------------------------- sorting */
+typedef struct {
+    double v;
+    int64_t i;
+} Pair;
+
+/* NaN sorts above everything (PyTorch puts NaNs last ascending, first descending). */
+static bool pair_before(const Pair *a, const Pair *b, bool desc)
+{
+    bool an = a->v != a->v, bn = b->v != b->v;
+    if (an || bn)
+        return desc ? an && !bn : !an && bn;
+    return desc ? a->v > b->v : a->v < b->v;
+}
+
+/* Stable merge sort of n pairs using tmp. */
+static void merge_sort(Pair *p, Pair *tmp, int64_t n, bool desc)
+{
+    if (n < 2)
+        return;
+    int64_t h = n / 2;
+    merge_sort(p, tmp, h, desc);
+    merge_sort(p + h, tmp, n - h, desc);
+    int64_t i = 0, j = h, k = 0;
+    while (i < h && j < n)
+        tmp[k++] = pair_before(&p[j], &p[i], desc) ? p[j++] : p[i++];
+    while (i < h)
+        tmp[k++] = p[i++];
+    while (j < n)
+        tmp[k++] = p[j++];
+    memcpy(p, tmp, sizeof(Pair) * (size_t)n);
+}
+
+/* Sorts every row along dim and keeps the first k of each: values, indices. */
+static int sort_k(TnState *st, TnTensor *x, int64_t dim, bool desc, int64_t k, TnTensor **values,
+                  TnTensor **indices)
+{
+    int d;
+    if (tensor_wrap_dim(st, dim, x->ndim, &d) < 0)
+        return -1;
+    TnTensor *r = dim_last(st, x, d, DT_FLOAT64);
+    if (!r)
+        return -1;
+    int64_t n = r->ndim ? r->sizes[r->ndim - 1] : 1;
+    int64_t rows = n ? tensor_numel(r) / n : 0;
+    int64_t shape[TN_MAX_DIMS];
+    memcpy(shape, r->sizes, sizeof shape);
+    if (r->ndim)
+        shape[r->ndim - 1] = k;
+    TnTensor *vals = tensor_empty(st, DT_FLOAT64, r->ndim, shape);
+    TnTensor *idx = tensor_empty(st, DT_INT64, r->ndim, shape);
+    Pair *p = tn_malloc(sizeof(Pair) * (size_t)(2 * n + 1));
+    if (!vals || !idx || !p) {
+        if (vals && idx)
+            (void)tn_no_memory(st);
+        tn_free(p);
+        tn_obj_decref(vals);
+        tn_obj_decref(idx);
+        tn_obj_decref(r);
+        return -1;
+    }
+    const double *in = (const double *)tensor_ptr(r);
+    double *vo = (double *)tensor_ptr(vals);
+    int64_t *io = (int64_t *)tensor_ptr(idx);
+    for (int64_t row = 0; row < rows; row++) {
+        for (int64_t i = 0; i < n; i++) {
+            p[i].v = in[row * n + i];
+            p[i].i = i;
+        }
+        merge_sort(p, p + n, n, desc);
+        for (int64_t i = 0; i < k; i++) {
+            vo[row * k + i] = p[i].v;
+            io[row * k + i] = p[i].i;
+        }
+    }
+    tn_free(p);
+    tn_obj_decref(r);
+    TnTensor *v2 = tensor_to(st, vals, x->dtype);
+    tn_obj_decref(vals);
+    v2 = v2 ? dim_back(st, v2, d) : NULL;
+    idx = dim_back(st, idx, d);
+    if (!v2 || !idx) {
+        tn_obj_decref(v2);
+        tn_obj_decref(idx);
+        return -1;
+    }
+    *values = v2;
+    *indices = idx;
+    return 0;
+}
+
+int op_sort(TnState *st, TnTensor *x, int64_t dim, bool descending, TnTensor **values,
+            TnTensor **indices)
+{
+    int d;
+    if (tensor_wrap_dim(st, dim, x->ndim, &d) < 0)
+        return -1;
+    return sort_k(st, x, d, descending, x->ndim ? x->sizes[d] : 1, values, indices);
+}
+
+int op_topk(TnState *st, TnTensor *x, int64_t k, int64_t dim, bool largest, TnTensor **values,
+            TnTensor **indices)
+{
+    int d;
+    if (tensor_wrap_dim(st, dim, x->ndim, &d) < 0)
+        return -1;
+    int64_t n = x->ndim ? x->sizes[d] : 1;
+    if (k < 0 || k > n)
+        return tn_raise_int(st, tn_RuntimeError, "selected index k out of range");
+    return sort_k(st, x, d, largest, k, values, indices);
+}

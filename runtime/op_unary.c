@@ -1,0 +1,75 @@
+/* op_unary.c: elementwise unary ops: dtype rules, errors, kernel dispatch. */
+#include "tensor.h"
+#include "kernels.h"
+
+static const char *const un_names[UN_COUNT] = {
+#define X(N, n, k) [UN_##N] = #n,
+    TN_UNARY_OPS(X)
+#undef X
+};
+
+static int unary_dtypes(TnState *st, TnUnaryOp op, TnDType in, TnDType *compute, TnDType *out)
+{
+    TnDType c = in;
+    if (k_unary_kind[op] == UK_F && !DT_IS_FLOAT(in))
+        c = DT_DEFAULT;
+    if (op == UN_NEG && in == DT_BOOL)
+        return tn_raise_int(st, tn_RuntimeError,
+                            "Negation, the `-` operator, on a bool tensor is not supported. If "
+                            "you are trying to invert a mask, use the `~` or `logical_not()` "
+                            "operator instead.");
+    if ((op == UN_SQUARE || op == UN_RELU) && in == DT_BOOL)
+        c = DT_INT64;
+    if (!k_unary_loops[op][c])
+        return tn_raise_int(st, tn_RuntimeError, "\"%s_cpu\" not implemented for '%s'",
+                            un_names[op], tn_dtype_info[c].cname);
+    *compute = c;
+    *out = k_unary_kind[op] == UK_B ? DT_BOOL : c;
+    return 0;
+}
+
+static void run(TnUnaryOp op, TnDType compute, TnTensor *out, TnTensor *in)
+{
+    TnIter it;
+    iter_init(&it, 2, out->ndim, out->sizes);
+    iter_operand(&it, 0, tensor_ptr(out), out->ndim, out->sizes, out->strides,
+                 DT_SIZE(out->dtype));
+    iter_operand(&it, 1, tensor_ptr(in), in->ndim, in->sizes, in->strides, DT_SIZE(in->dtype));
+    iter_coalesce(&it);
+    iter_run(&it, k_unary_loops[op][compute], NULL, true);
+}
+
+TnTensor *op_unary(TnState *st, TnUnaryOp op, TnTensor *x)
+{
+    TnDType compute, outdt;
+    if (unary_dtypes(st, op, x->dtype, &compute, &outdt) < 0)
+        return NULL;
+    TnTensor *in = tensor_to(st, x, compute);
+    if (!in)
+        return NULL;
+    TnTensor *out = tensor_empty(st, outdt, x->ndim, x->sizes);
+    if (out)
+        run(op, compute, out, in);
+    tn_obj_decref(in);
+    return out;
+}
+
+TnTensor *op_unary_(TnState *st, TnUnaryOp op, TnTensor *self)
+{
+    TnDType compute, outdt;
+    if (unary_dtypes(st, op, self->dtype, &compute, &outdt) < 0 ||
+        op_check_inplace(st, self, outdt, self->ndim, self->sizes) < 0)
+        return NULL;
+    if (compute == self->dtype && outdt == self->dtype) {
+        run(op, compute, self, self);
+    } else {
+        TnTensor *r = op_unary(st, op, self);
+        int rc = r ? tensor_copy_(st, self, r) : -1;
+        tn_obj_decref(r);
+        if (rc < 0)
+            return NULL;
+    }
+    tensor_bump_version(self);
+    tn_obj_incref(self);
+    return self;
+}

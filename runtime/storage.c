@@ -1,0 +1,78 @@
+/* storage.c: refcounted data buffers shared by tensor views. */
+#include "tensor.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* Buffers up to this size live in the same allocation as the storage header, so
+ * a small tensor costs two allocations (header + storage) in all. */
+#define INLINE_BYTES 128
+
+static void storage_dealloc(TnObject *o)
+{
+    TnStorage *s = (TnStorage *)o;
+    if (s->owns_data)
+        tn_free(s->data);
+    tn_decref(s->owner);
+    tn_free(s);
+}
+
+TnType tn_storage_type = {
+    .head = {1 << 30, &tn_type_type},
+    .name = "UntypedStorage",
+    .dealloc = storage_dealloc,
+};
+
+typedef struct {
+    TnStorage s;
+    _Alignas(64) char data[];
+} InlineStorage;
+
+TnStorage *storage_new(TnState *st, int64_t nbytes)
+{
+    return storage_new_ex(st, nbytes, false);
+}
+
+TnStorage *storage_new_ex(TnState *st, int64_t nbytes, bool zero)
+{
+    if (nbytes <= INLINE_BYTES) {
+        InlineStorage *is = tn_malloc(sizeof(InlineStorage) + INLINE_BYTES);
+        if (!is) {
+            (void)tn_no_memory(st);
+            return NULL;
+        }
+        TnStorage *s = &is->s;
+        s->head.refcnt = 1;
+        s->head.type = &tn_storage_type;
+        s->data = is->data;
+        s->nbytes = nbytes;
+        s->version = 0;
+        s->owner = tn_undef();
+        s->owns_data = false;
+        if (zero)
+            memset(s->data, 0, INLINE_BYTES);
+        return s;
+    }
+    TnStorage *s = tn_malloc(sizeof(TnStorage));
+    if (!s) {
+        (void)tn_no_memory(st);
+        return NULL;
+    }
+    void *data = zero ? tn_calloc((size_t)nbytes, 1) : tn_malloc((size_t)nbytes);
+    if (!data) {
+        /* PyTorch's allocator reports a failed data allocation as a RuntimeError */
+        tn_free(s);
+        return tn_raise_ptr(st, tn_RuntimeError,
+                            "[enforce fail at alloc_cpu.cpp:75] err == 0. DefaultCPUAllocator: "
+                            "can't allocate memory: you tried to allocate %lld bytes. Error code "
+                            "12 (Cannot allocate memory)",
+                            (long long)nbytes);
+    }
+    s->head.refcnt = 1;
+    s->head.type = &tn_storage_type;
+    s->data = data;
+    s->nbytes = nbytes;
+    s->version = 0;
+    s->owner = tn_undef();
+    s->owns_data = true;
+    return s;
+}

@@ -1,0 +1,383 @@
+/* tensor.c: tensor headers, creation, views over shared storage, copy and cast. */
+#include "tensor.h"
+#include "iter.h"
+#include <stdio.h>
+#include <string.h>
+
+const char *(*tensor_grad_fn_name)(TnTensor *t);
+void (*tensor_release_autograd)(TnTensor *t);
+
+int64_t tensor_numel(const TnTensor *t)
+{
+    int64_t n = 1;
+    for (int d = 0; d < t->ndim; d++)
+        n *= t->sizes[d];
+    return n;
+}
+
+bool tensor_is_contiguous(const TnTensor *t)
+{
+    int64_t expect = 1;
+    for (int d = t->ndim - 1; d >= 0; d--) {
+        if (t->sizes[d] == 0)
+            return true;
+        if (t->sizes[d] != 1 && t->strides[d] != expect)
+            return false;
+        expect *= t->sizes[d];
+    }
+    return true;
+}
+
+void tensor_bump_version(TnTensor *t)
+{
+    t->storage->version++;
+}
+
+char *shape_str(char *buf, int ndim, const int64_t *sizes)
+{
+    char *p = buf;
+    *p++ = '[';
+    for (int d = 0; d < ndim && d < TN_MAX_DIMS; d++)
+        p += sprintf(p, d ? ", %lld" : "%lld", (long long)sizes[d]);
+    strcpy(p, "]");
+    return buf;
+}
+
+int tensor_check_expand(TnState *st, int nsrc, const int64_t *src, int ndst, const int64_t *dst)
+{
+    char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR];
+    if (nsrc > ndst)
+        return tn_raise_int(st, tn_RuntimeError,
+                            "expand(torch.FloatTensor{%s}, size=%s): the number of sizes provided "
+                            "(%d) must be greater or equal to the number of dimensions in the "
+                            "tensor (%d)",
+                            shape_str(b1, nsrc, src), shape_str(b2, ndst, dst), ndst, nsrc);
+    for (int d = 0; d < ndst; d++) {
+        int j = d - (ndst - nsrc);
+        if (j >= 0 && src[j] != dst[d] && src[j] != 1)
+            return tn_raise_int(st, tn_RuntimeError,
+                                "The expanded size of the tensor (%lld) must match the existing "
+                                "size (%lld) at non-singleton dimension %d.  Target sizes: %s.  "
+                                "Tensor sizes: %s",
+                                (long long)dst[d], (long long)src[j], d,
+                                shape_str(b1, ndst, dst), shape_str(b2, nsrc, src));
+    }
+    return 0;
+}
+
+int tensor_check_sizes(TnState *st, int ndim, const int64_t *sizes, int64_t *numel)
+{
+    int64_t n = 1;
+    char b[TN_SHAPE_STR];
+    for (int d = 0; d < ndim; d++) {
+        if (sizes[d] < 0)
+            return tn_raise_int(st, tn_RuntimeError,
+                                "Trying to create tensor with negative dimension %lld: %s",
+                                (long long)sizes[d], shape_str(b, ndim, sizes));
+        if (sizes[d] && n > INT64_MAX / 16 / sizes[d])
+            return tn_raise_int(st, tn_RuntimeError,
+                                "numel: integer multiplication overflow");
+        n *= sizes[d];
+    }
+    *numel = n;
+    return 0;
+}
+
+static TnTensor *header_new(TnState *st, TnType *type)
+{
+    TnTensor *t = tn_alloc_object(st, type, sizeof(TnTensor));
+    if (!t)
+        return NULL;
+    t->hooks = tn_undef();
+    t->base = tn_undef();
+    return t;
+}
+
+TnTensor *tensor_empty(TnState *st, TnDType dt, int ndim, const int64_t *sizes)
+{
+    return tensor_empty_ex(st, dt, ndim, sizes, false);
+}
+
+TnTensor *tensor_empty_ex(TnState *st, TnDType dt, int ndim, const int64_t *sizes, bool zero)
+{
+    int64_t numel;
+    if (ndim > TN_MAX_DIMS)
+        return tn_raise_ptr(st, tn_RuntimeError, "tn supports at most %d dimensions", TN_MAX_DIMS);
+    if (tensor_check_sizes(st, ndim, sizes, &numel) < 0)
+        return NULL;
+    TnTensor *t = header_new(st, &tn_tensor_type);
+    if (!t)
+        return NULL;
+    t->storage = storage_new_ex(st, numel * DT_SIZE(dt), zero);
+    if (!t->storage) {
+        tn_obj_decref(t);
+        return NULL;
+    }
+    t->dtype = dt;
+    t->ndim = ndim;
+    int64_t s = 1;
+    for (int d = ndim - 1; d >= 0; d--) {
+        t->sizes[d] = sizes[d];
+        t->strides[d] = s;
+        s *= sizes[d] > 1 ? sizes[d] : 1;
+    }
+    return t;
+}
+
+TnTensor *tensor_zeros(TnState *st, TnDType dt, int ndim, const int64_t *sizes)
+{
+    TnTensor *t = tensor_empty_ex(st, dt, ndim, sizes, true);
+    return t;
+}
+
+TnTensor *tensor_full(TnState *st, TnDType dt, int ndim, const int64_t *sizes, TnValue v)
+{
+    TnTensor *t = tensor_empty(st, dt, ndim, sizes);
+    if (t && tensor_fill_(st, t, v) < 0) {
+        tn_obj_decref(t);
+        return NULL;
+    }
+    return t;
+}
+
+TnTensor *tensor_empty_like(TnState *st, const TnTensor *t, TnDType dt)
+{
+    return tensor_empty(st, dt, t->ndim, t->sizes);
+}
+
+TnTensor *tensor_scalar(TnState *st, TnDType dt, TnValue v)
+{
+    TnTensor *t = tensor_empty(st, dt, 0, NULL);
+    if (t)
+        dtype_set(dt, t->storage->data, v);
+    return t;
+}
+
+TnTensor *tensor_alias(TnState *st, TnTensor *src, int ndim, const int64_t *sizes,
+                       const int64_t *strides, int64_t offset)
+{
+    TnTensor *t = header_new(st, &tn_tensor_type);
+    if (!t)
+        return NULL;
+    t->storage = src->storage;
+    tn_obj_incref(src->storage);
+    t->dtype = src->dtype;
+    t->ndim = ndim;
+    t->offset = offset;
+    memcpy(t->sizes, sizes, sizeof(int64_t) * (size_t)ndim);
+    memcpy(t->strides, strides, sizeof(int64_t) * (size_t)ndim);
+    return t;
+}
+
+TnTensor *tensor_contiguous(TnState *st, TnTensor *t)
+{
+    if (tensor_is_contiguous(t)) {
+        tn_obj_incref(t);
+        return t;
+    }
+    return tensor_clone(st, t);
+}
+
+TnTensor *tensor_clone(TnState *st, TnTensor *t)
+{
+    TnTensor *c = tensor_empty(st, t->dtype, t->ndim, t->sizes);
+    if (c && tensor_copy_(st, c, t) < 0) {
+        tn_obj_decref(c);
+        return NULL;
+    }
+    return c;
+}
+
+TnTensor *tensor_to(TnState *st, TnTensor *t, TnDType dt)
+{
+    if (t->dtype == dt) {
+        tn_obj_incref(t);
+        return t;
+    }
+    TnTensor *c = tensor_empty(st, dt, t->ndim, t->sizes);
+    if (c && tensor_copy_(st, c, t) < 0) {
+        tn_obj_decref(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* ------------------------------------------------------------ cast loops */
+/* One loop per (destination, source) dtype pair. Float to integer truncates;
+ * anything to bool tests != 0. */
+#define CONV(TO, FROM, v) conv_##TO((FROM)(v))
+static inline bool conv_bool_d(double v)
+{
+    return v != 0;
+}
+static inline int64_t sat_i64(double v)
+{
+    if (v != v || v >= 9223372036854775808.0 || v < -9223372036854775808.0)
+        return INT64_MIN;
+    return (int64_t)v;
+}
+
+#define CAST_LOOP(NAME, TO, FROM, EXPR)                                                       \
+    static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                        \
+    {                                                                                         \
+        (void)ctx;                                                                            \
+        if (s[0] == sizeof(TO) && s[1] == sizeof(FROM)) {                                     \
+            TO *o = (TO *)p[0];                                                               \
+            const FROM *a = (const FROM *)p[1];                                               \
+            for (int64_t i = 0; i < n; i++) {                                                 \
+                FROM x = a[i];                                                                \
+                o[i] = (EXPR);                                                                \
+            }                                                                                 \
+        } else {                                                                              \
+            char *o = p[0], *a = p[1];                                                        \
+            for (int64_t i = 0; i < n; i++, o += s[0], a += s[1]) {                           \
+                FROM x = *(const FROM *)a;                                                    \
+                *(TO *)o = (EXPR);                                                            \
+            }                                                                                 \
+        }                                                                                     \
+    }
+
+/* Source types in the order of TnDType. */
+#define CAST_ROW(TOT, TON, FLOAT_EXPR)                                                        \
+    CAST_LOOP(cast_##TON##_b, TOT, bool, (TOT)x)                                              \
+    CAST_LOOP(cast_##TON##_i32, TOT, int32_t, (TOT)x)                                         \
+    CAST_LOOP(cast_##TON##_i64, TOT, int64_t, (TOT)x)                                         \
+    CAST_LOOP(cast_##TON##_f32, TOT, float, FLOAT_EXPR)                                       \
+    CAST_LOOP(cast_##TON##_f64, TOT, double, FLOAT_EXPR)
+
+CAST_LOOP(cast_b_b, bool, bool, x)
+CAST_LOOP(cast_b_i32, bool, int32_t, x != 0)
+CAST_LOOP(cast_b_i64, bool, int64_t, x != 0)
+CAST_LOOP(cast_b_f32, bool, float, x != 0)
+CAST_LOOP(cast_b_f64, bool, double, x != 0)
+CAST_ROW(int32_t, i32, (int32_t)sat_i64(x))
+CAST_ROW(int64_t, i64, sat_i64(x))
+CAST_ROW(float, f32, (float)x)
+CAST_ROW(double, f64, (double)x)
+
+static const TnLoopFn cast_loops[DT_NTYPES][DT_NTYPES] = {
+    [DT_BOOL] = {cast_b_b, cast_b_i32, cast_b_i64, cast_b_f32, cast_b_f64},
+    [DT_INT32] = {cast_i32_b, cast_i32_i32, cast_i32_i64, cast_i32_f32, cast_i32_f64},
+    [DT_INT64] = {cast_i64_b, cast_i64_i32, cast_i64_i64, cast_i64_f32, cast_i64_f64},
+    [DT_FLOAT32] = {cast_f32_b, cast_f32_i32, cast_f32_i64, cast_f32_f32, cast_f32_f64},
+    [DT_FLOAT64] = {cast_f64_b, cast_f64_i32, cast_f64_i64, cast_f64_f32, cast_f64_f64},
+};
+
+static void copy_bytes(char **p, const int64_t *s, int64_t n, void *ctx)
+{
+    size_t es = *(const int *)ctx;
+    if (s[0] == (int64_t)es && s[1] == (int64_t)es) {
+        memmove(p[0], p[1], (size_t)n * es);
+        return;
+    }
+    char *o = p[0], *a = p[1];
+    for (int64_t i = 0; i < n; i++, o += s[0], a += s[1])
+        memcpy(o, a, es);
+}
+
+int tensor_copy_(TnState *st, TnTensor *dst, TnTensor *src)
+{
+    if (tensor_check_expand(st, src->ndim, src->sizes, dst->ndim, dst->sizes) < 0)
+        return -1;
+    TnIter it;
+    iter_init(&it, 2, dst->ndim, dst->sizes);
+    iter_operand(&it, 0, tensor_ptr(dst), dst->ndim, dst->sizes, dst->strides, DT_SIZE(dst->dtype));
+    iter_operand(&it, 1, tensor_ptr(src), src->ndim, src->sizes, src->strides, DT_SIZE(src->dtype));
+    iter_coalesce(&it);
+    int es = DT_SIZE(dst->dtype);
+    if (src->dtype == dst->dtype)
+        iter_run(&it, copy_bytes, &es, true);
+    else
+        iter_run(&it, cast_loops[dst->dtype][src->dtype], NULL, true);
+    tensor_bump_version(dst);
+    return 0;
+}
+
+#define FILL_LOOP(NAME, T)                                                                    \
+    static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                        \
+    {                                                                                         \
+        T v = *(const T *)ctx;                                                                \
+        if (s[0] == sizeof(T)) {                                                              \
+            T *o = (T *)p[0];                                                                 \
+            for (int64_t i = 0; i < n; i++)                                                   \
+                o[i] = v;                                                                     \
+        } else {                                                                              \
+            char *o = p[0];                                                                   \
+            for (int64_t i = 0; i < n; i++, o += s[0])                                        \
+                *(T *)o = v;                                                                  \
+        }                                                                                     \
+    }
+FILL_LOOP(fill_1, uint8_t)
+FILL_LOOP(fill_4, uint32_t)
+FILL_LOOP(fill_8, uint64_t)
+
+int tensor_fill_(TnState *st, TnTensor *t, TnValue v)
+{
+    uint64_t buf = 0;
+    dtype_set(t->dtype, &buf, v);
+    TnIter it;
+    iter_init(&it, 1, t->ndim, t->sizes);
+    iter_operand(&it, 0, tensor_ptr(t), t->ndim, t->sizes, t->strides, DT_SIZE(t->dtype));
+    iter_coalesce(&it);
+    int es = DT_SIZE(t->dtype);
+    iter_run(&it, es == 1 ? fill_1 : es == 4 ? fill_4 : fill_8, &buf, true);
+    tensor_bump_version(t);
+    return 0;
+}
+
+TnValue tensor_get_flat(const TnTensor *t, int64_t i)
+{
+    int64_t off = t->offset;
+    for (int d = t->ndim - 1; d >= 0; d--) {
+        off += (i % t->sizes[d]) * t->strides[d];
+        i /= t->sizes[d];
+    }
+    return dtype_get_value(t->dtype, (char *)t->storage->data + off * DT_SIZE(t->dtype));
+}
+
+/* --------------------------------------------------------- broadcasting */
+int shape_broadcast(TnState *st, int na, const int64_t *a, int nb, const int64_t *b, int *nout,
+                    int64_t *out)
+{
+    int n = na > nb ? na : nb;
+    for (int i = 0; i < n; i++) {
+        int ia = na - n + i, ib = nb - n + i;
+        int64_t sa = ia >= 0 ? a[ia] : 1, sb = ib >= 0 ? b[ib] : 1;
+        if (sa == sb || sb == 1)
+            out[i] = sa;
+        else if (sa == 1)
+            out[i] = sb;
+        else
+            return tn_raise_int(st, tn_RuntimeError,
+                                "The size of tensor a (%lld) must match the size of tensor b "
+                                "(%lld) at non-singleton dimension %d",
+                                (long long)sa, (long long)sb, i);
+    }
+    *nout = n;
+    return 0;
+}
+
+TnTensor *tensor_expand_to(TnState *st, TnTensor *t, int ndim, const int64_t *sizes)
+{
+    int64_t strides[TN_MAX_DIMS];
+    int lead = ndim - t->ndim;
+    if (tensor_check_expand(st, t->ndim, t->sizes, ndim, sizes) < 0)
+        return NULL;
+    for (int d = 0; d < ndim; d++) {
+        int j = d - lead;
+        strides[d] = j < 0 || t->sizes[j] != sizes[d] ? 0 : t->strides[j];
+    }
+    return tensor_alias(st, t, ndim, sizes, strides, t->offset);
+}
+
+int tensor_wrap_dim(TnState *st, int64_t dim, int ndim, int *out)
+{
+    int n = ndim > 0 ? ndim : 1;
+    if (dim < -n || dim >= n)
+        return tn_raise_int(st, tn_IndexError,
+                            "Dimension out of range (expected to be in range of [%d, %d], but "
+                            "got %lld)",
+                            -n, n - 1, (long long)dim);
+    *out = (int)(dim < 0 ? dim + n : dim);
+    return 0;
+}

@@ -1,0 +1,2296 @@
+/* tensor_api.c: the Tensor type (slots, properties, methods) and the torch.*
+ * functions, bound from signature tables. Arguments are checked here; the op_*
+ * functions trust them. */
+#include "api_args.h"
+#include "random.h"
+#include "types.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define NATIVE(name) static TnValue name(TnState *st, TnValue *a)
+#define SELF AS_TENSOR(a[0])
+
+TnValue tensor_api_torch_ns, tensor_api_linalg_ns, tensor_api_sparse_ns;
+TnValue (*tensor_grad_fn_value)(TnState *st, TnTensor *t);
+
+/* ================================================================ creation */
+static TnValue finish_new(TnState *st, TnTensor *t, TnValue rg)
+{
+    if (!t)
+        return tn_undef();
+    if (!IS_UNDEF(rg) && set_requires_grad(st, t, rg) < 0) {
+        tn_obj_decref(t);
+        return tn_undef();
+    }
+    return tn_obj(t);
+}
+
+NATIVE(api_tensor)
+{
+    int dt;
+    if (arg_dtype(st, a[1], &dt) < 0)
+        return tn_undef();
+    return finish_new(st, tensor_from_data(st, a[0], dt), a[3]);
+}
+
+static TnValue filled(TnState *st, TnValue *a, TnValue fill)
+{
+    int nd, dt;
+    int64_t sizes[TN_MAX_DIMS];
+    if (arg_sizes(st, a[0], &nd, sizes) < 0 || arg_dtype(st, a[1], &dt) < 0)
+        return tn_undef();
+    TnDType d = dt < 0 ? DT_DEFAULT : (TnDType)dt;
+    TnTensor *t = IS_UNDEF(fill) ? tensor_empty(st, d, nd, sizes)
+                                 : IS_INT(fill) && fill.u.i == 0 ? tensor_zeros(st, d, nd, sizes)
+                                                                 : tensor_full(st, d, nd, sizes, fill);
+    return finish_new(st, t, a[3]);
+}
+
+NATIVE(api_zeros)
+{
+    return filled(st, a, tn_int(0));
+}
+NATIVE(api_ones)
+{
+    return filled(st, a, tn_int(1));
+}
+NATIVE(api_empty)
+{
+    /* uninitialised in PyTorch; zeros here keep runs repeatable */
+    return filled(st, a, tn_int(0));
+}
+
+NATIVE(api_full)
+{
+    int nd, dt;
+    int64_t sizes[TN_MAX_DIMS];
+    if (arg_int_list(st, a[0], &nd, sizes, TN_MAX_DIMS) < 0 || arg_dtype(st, a[2], &dt) < 0)
+        return tn_undef();
+    if (!IS_NUMBER(a[1]))
+        return tn_raise(st, tn_TypeError, "full(): argument 'fill_value' must be Number, not %s",
+                        tn_type_name(a[1]));
+    TnDType d = dt >= 0 ? (TnDType)dt : dtype_of_scalar(a[1]);
+    return finish_new(st, tensor_full(st, d, nd, sizes, a[1]), a[4]);
+}
+
+static TnValue like(TnState *st, TnValue *a, int dtype_slot, TnValue fill)
+{
+    TnTensor *x = arg_tensor(st, a[0], "zeros_like", "input");
+    int dt;
+    if (!x || arg_dtype(st, a[dtype_slot], &dt) < 0)
+        return tn_undef();
+    TnDType d = dt < 0 ? x->dtype : (TnDType)dt;
+    TnTensor *t = tensor_full(st, d, x->ndim, x->sizes, fill);
+    return finish_new(st, t, a[dtype_slot + 2]);
+}
+
+NATIVE(api_zeros_like)
+{
+    return like(st, a, 1, tn_int(0));
+}
+NATIVE(api_ones_like)
+{
+    return like(st, a, 1, tn_int(1));
+}
+NATIVE(api_empty_like)
+{
+    return like(st, a, 1, tn_int(0));
+}
+NATIVE(api_full_like)
+{
+    if (!IS_NUMBER(a[1]))
+        return tn_raise(st, tn_TypeError, "full_like(): argument 'fill_value' must be Number");
+    return like(st, a, 2, a[1]);
+}
+
+NATIVE(api_arange)
+{
+    TnValue s = a[0], e = a[1], step = a[2];
+    if (IS_UNDEF(e) || IS_NONE(e)) {
+        e = s;
+        s = tn_int(0);
+    }
+    int dt;
+    if (arg_dtype(st, a[3], &dt) < 0)
+        return tn_undef();
+    TnValue vals[3] = {s, e, step};
+    bool anyf = false;
+    double f[3];
+    for (int i = 0; i < 3; i++) {
+        if (IS_TENSOR(vals[i]))
+            vals[i] = tensor_get_flat(AS_TENSOR(vals[i]), 0);
+        if (!IS_NUMBER(vals[i]))
+            return tn_raise(st, tn_TypeError, "arange(): argument 'end' must be Number, not %s",
+                            tn_type_name(vals[i]));
+        anyf |= IS_FLOAT(vals[i]);
+        f[i] = tn_num_as_double(vals[i]);
+    }
+    TnDType d = dt >= 0 ? (TnDType)dt : anyf ? DT_DEFAULT : DT_INT64;
+    if (f[2] == 0)
+        return tn_raise(st, tn_RuntimeError, "step must be nonzero");
+    if ((f[2] > 0 && f[1] < f[0]) || (f[2] < 0 && f[1] > f[0]))
+        return tn_raise(st, tn_RuntimeError,
+                        "upper bound and larger bound inconsistent with step sign");
+    double len = ceil((f[1] - f[0]) / f[2]);
+    if (!(len < 9.2e18))
+        return tn_raise(st, tn_RuntimeError, "invalid size, possible overflow?");
+    int64_t n = (int64_t)len;
+    TnTensor *t = tensor_empty(st, d, 1, &n);
+    if (!t)
+        return tn_undef();
+    char *p = tensor_ptr(t);
+    bool ints = !anyf && !DT_IS_FLOAT(d);
+    for (int64_t i = 0; i < n; i++)
+        dtype_set(d, p + i * DT_SIZE(d),
+                  ints ? tn_int(vals[0].u.i + i * vals[2].u.i) : tn_float(f[0] + (double)i * f[2]));
+    return finish_new(st, t, a[5]);
+}
+
+NATIVE(api_linspace)
+{
+    double s, e;
+    int64_t n;
+    int dt;
+    if (arg_double(st, a[0], &s) < 0 || arg_double(st, a[1], &e) < 0 ||
+        arg_int(st, a[2], &n, "steps") < 0 || arg_dtype(st, a[3], &dt) < 0)
+        return tn_undef();
+    if (n < 0)
+        return tn_raise(st, tn_RuntimeError, "number of steps must be non-negative");
+    TnDType d = dt < 0 ? DT_DEFAULT : (TnDType)dt;
+    TnTensor *t = tensor_empty(st, d, 1, &n);
+    if (!t)
+        return tn_undef();
+    char *p = tensor_ptr(t);
+    double step = n > 1 ? (e - s) / (double)(n - 1) : 0;
+    int64_t half = n / 2;
+    for (int64_t i = 0; i < n; i++) {
+        double v = i < half ? s + step * (double)i : e - step * (double)(n - i - 1);
+        dtype_set(d, p + i * DT_SIZE(d), DT_IS_FLOAT(d) ? tn_float(v) : tn_float(v));
+    }
+    return finish_new(st, t, a[5]);
+}
+
+NATIVE(api_eye)
+{
+    int64_t n, m;
+    int dt;
+    if (arg_int(st, a[0], &n, "n") < 0 || arg_dtype(st, a[2], &dt) < 0)
+        return tn_undef();
+    m = n;
+    if (!IS_UNDEF(a[1]) && !IS_NONE(a[1]) && arg_int(st, a[1], &m, "m") < 0)
+        return tn_undef();
+    if (n < 0 || m < 0)
+        return tn_raise(st, tn_RuntimeError, "n must be greater or equal to 0, got %lld",
+                        (long long)(n < 0 ? n : m));
+    int64_t shape[2] = {n, m};
+    TnDType d = dt < 0 ? DT_DEFAULT : (TnDType)dt;
+    TnTensor *t = tensor_zeros(st, d, 2, shape);
+    if (!t)
+        return tn_undef();
+    for (int64_t i = 0; i < n && i < m; i++)
+        dtype_set(d, tensor_ptr(t) + (i * m + i) * DT_SIZE(d), tn_int(1));
+    return finish_new(st, t, a[4]);
+}
+
+/* Tensor(...) and nn.Parameter(...) */
+static TnValue tensor_construct(TnState *st, TnType *type, const TnValue *args, int nargs,
+                                TnStr *const *kwnames, int nkw)
+{
+    if (nkw)
+        return tn_raise(st, tn_TypeError, "Tensor(): keyword arguments are not supported");
+    if (nargs == 1 && IS_TENSOR(args[0])) {
+        TnTensor *t = AS_TENSOR(args[0]);
+        return ret_t(tensor_alias(st, t, t->ndim, t->sizes, t->strides, t->offset));
+    }
+    if (nargs == 1 && !IS_INTLIKE(args[0]))
+        return ret_t(tensor_from_data(st, args[0], DT_FLOAT32));
+    int64_t sizes[TN_MAX_DIMS];
+    if (nargs > TN_MAX_DIMS)
+        return tn_raise(st, tn_RuntimeError, "too many dimensions");
+    for (int i = 0; i < nargs; i++)
+        if (arg_int(st, args[i], &sizes[i], "size") < 0)
+            return tn_undef();
+    if (nargs == 0) {
+        sizes[0] = 0;
+        return ret_t(tensor_zeros(st, DT_FLOAT32, 1, sizes));
+    }
+    return ret_t(tensor_zeros(st, DT_FLOAT32, nargs, sizes));
+}
+
+static TnValue parameter_construct(TnState *st, TnType *type, const TnValue *args, int nargs,
+                                   TnStr *const *kwnames, int nkw)
+{
+    TnValue data = nargs > 0 ? args[0] : tn_undef(), rg = tn_bool(true);
+    for (int i = 0; i < nkw; i++) {
+        if (!strcmp(kwnames[i]->data, "data"))
+            data = args[nargs + i];
+        else if (!strcmp(kwnames[i]->data, "requires_grad"))
+            rg = args[nargs + i];
+        else
+            return tn_raise(st, tn_TypeError, "Parameter() got an unexpected keyword argument '%s'",
+                            kwnames[i]->data);
+    }
+    if (nargs > 1)
+        rg = args[1];
+    TnTensor *src;
+    TnTensor *own = NULL;
+    if (IS_UNDEF(data) || IS_NONE(data)) {
+        int64_t z = 0;
+        src = own = tensor_empty(st, DT_FLOAT32, 1, &z);
+        if (!src)
+            return tn_undef();
+    } else if (!(src = arg_tensor(st, data, "Parameter", "data"))) {
+        return tn_undef();
+    }
+    TnTensor *p = tn_alloc_object(st, type, sizeof(TnTensor));
+    if (!p) {
+        tn_obj_decref(own);
+        return tn_undef();
+    }
+    p->storage = src->storage;
+    tn_obj_incref(src->storage);
+    p->offset = src->offset;
+    p->ndim = src->ndim;
+    p->dtype = src->dtype;
+    memcpy(p->sizes, src->sizes, sizeof p->sizes);
+    memcpy(p->strides, src->strides, sizeof p->strides);
+    p->hooks = tn_undef();
+    p->base = tn_undef();
+    p->is_param = true;
+    tn_obj_decref(own);
+    bool b;
+    if (arg_bool(st, rg, &b) < 0) {
+        tn_obj_decref(p);
+        return tn_undef();
+    }
+    p->requires_grad = b;
+    return tn_obj(p);
+}
+
+/* ================================================================ random */
+static int rand_fill(TnState *st, TnTensor *t, int kind, double x, double y)
+{
+    TnTensor *c = tensor_is_contiguous(t) ? (tn_obj_incref(t), t)
+                                          : tensor_empty(st, t->dtype, t->ndim, t->sizes);
+    if (!c)
+        return -1;
+    int64_t n = tensor_numel(c);
+    TnRng *g = rng_default();
+    if (c->dtype == DT_FLOAT32) {
+        if (kind == 0)
+            rng_uniform_f32(g, (float *)tensor_ptr(c), n, x, y);
+        else
+            rng_normal_f32(g, (float *)tensor_ptr(c), n, x, y);
+    } else if (c->dtype == DT_FLOAT64) {
+        if (kind == 0)
+            rng_uniform_f64(g, (double *)tensor_ptr(c), n, x, y);
+        else
+            rng_normal_f64(g, (double *)tensor_ptr(c), n, x, y);
+    } else {
+        tn_obj_decref(c);
+        return tn_raise_int(st, tn_RuntimeError, "\"%s\" not implemented for '%s'",
+                            kind ? "normal_kernel_cpu" : "check_uniform_bounds",
+                            tn_dtype_info[t->dtype].cname);
+    }
+    int rc = c != t ? tensor_copy_(st, t, c) : 0;
+    tensor_bump_version(t);
+    tn_obj_decref(c);
+    return rc;
+}
+
+static TnValue rand_new(TnState *st, TnValue *a, int kind)
+{
+    int nd, dt;
+    int64_t sizes[TN_MAX_DIMS];
+    if (arg_sizes(st, a[0], &nd, sizes) < 0 || arg_dtype(st, a[1], &dt) < 0)
+        return tn_undef();
+    TnTensor *t = tensor_empty(st, dt < 0 ? DT_DEFAULT : (TnDType)dt, nd, sizes);
+    if (t && rand_fill(st, t, kind, kind ? 0 : 0, 1) < 0) {
+        tn_obj_decref(t);
+        return tn_undef();
+    }
+    return finish_new(st, t, a[3]);
+}
+NATIVE(api_rand)
+{
+    return rand_new(st, a, 0);
+}
+NATIVE(api_randn)
+{
+    return rand_new(st, a, 1);
+}
+static TnValue rand_like(TnState *st, TnValue *a, int kind)
+{
+    TnTensor *x = arg_tensor(st, a[0], "rand_like", "input");
+    int dt;
+    if (!x || arg_dtype(st, a[1], &dt) < 0)
+        return tn_undef();
+    TnTensor *t = tensor_empty(st, dt < 0 ? x->dtype : (TnDType)dt, x->ndim, x->sizes);
+    if (t && rand_fill(st, t, kind, 0, 1) < 0) {
+        tn_obj_decref(t);
+        return tn_undef();
+    }
+    return finish_new(st, t, a[3]);
+}
+NATIVE(api_rand_like)
+{
+    return rand_like(st, a, 0);
+}
+NATIVE(api_randn_like)
+{
+    return rand_like(st, a, 1);
+}
+NATIVE(api_normal_)
+{
+    double m, s;
+    if (arg_double(st, a[1], &m) < 0 || arg_double(st, a[2], &s) < 0 ||
+        rand_fill(st, SELF, 1, m, s) < 0)
+        return tn_undef();
+    return tn_ref(a[0]);
+}
+NATIVE(api_uniform_)
+{
+    double lo, hi;
+    if (arg_double(st, a[1], &lo) < 0 || arg_double(st, a[2], &hi) < 0 ||
+        rand_fill(st, SELF, 0, lo, hi) < 0)
+        return tn_undef();
+    return tn_ref(a[0]);
+}
+NATIVE(api_manual_seed)
+{
+    int64_t s;
+    if (arg_int(st, a[0], &s, "seed") < 0)
+        return tn_undef();
+    rng_manual_seed(rng_default(), (uint64_t)s);
+    return tn_none();
+}
+NATIVE(api_initial_seed)
+{
+    return tn_int((int64_t)rng_initial_seed(rng_default()));
+}
+NATIVE(api_randint)
+{
+    /* randint(high, size) or randint(low, high, size) */
+    TnValue lo = a[0], hi = a[1], size = a[2];
+    if (IS_UNDEF(size)) {
+        size = hi;
+        hi = lo;
+        lo = tn_int(0);
+    }
+    int64_t l, h;
+    int nd, dt;
+    int64_t sizes[TN_MAX_DIMS];
+    if (arg_int(st, lo, &l, "low") < 0 || arg_int(st, hi, &h, "high") < 0 ||
+        arg_int_list(st, size, &nd, sizes, TN_MAX_DIMS) < 0 || arg_dtype(st, a[3], &dt) < 0)
+        return tn_undef();
+    if (h <= l)
+        return tn_raise(st, tn_RuntimeError,
+                        "random_ expects 'from' to be less than 'to', but got from=%lld >= to=%lld",
+                        (long long)l, (long long)h);
+    TnTensor *t = tensor_empty(st, DT_INT64, nd, sizes);
+    if (!t)
+        return tn_undef();
+    rng_randint_i64(rng_default(), (int64_t *)tensor_ptr(t), tensor_numel(t), l, h);
+    if (dt >= 0 && dt != DT_INT64) {
+        TnTensor *c = tensor_to(st, t, (TnDType)dt);
+        tn_obj_decref(t);
+        t = c;
+    }
+    return finish_new(st, t, a[5]);
+}
+NATIVE(api_randperm)
+{
+    int64_t n;
+    int dt;
+    if (arg_int(st, a[0], &n, "n") < 0 || arg_dtype(st, a[1], &dt) < 0)
+        return tn_undef();
+    TnTensor *t = tensor_empty(st, DT_INT64, 1, &n);
+    if (!t)
+        return tn_undef();
+    rng_randperm_i64(rng_default(), (int64_t *)tensor_ptr(t), n);
+    if (dt >= 0 && dt != DT_INT64) {
+        TnTensor *c = tensor_to(st, t, (TnDType)dt);
+        tn_obj_decref(t);
+        t = c;
+    }
+    return finish_new(st, t, a[3]);
+}
+NATIVE(api_bernoulli_)
+{
+    double p;
+    TnTensor *t = SELF;
+    if (arg_double(st, a[1], &p) < 0)
+        return tn_undef();
+    TnTensor *c = tensor_empty(st, DT_FLOAT64, t->ndim, t->sizes);
+    if (!c)
+        return tn_undef();
+    rng_bernoulli_scalar_f64(rng_default(), (double *)tensor_ptr(c), tensor_numel(c), p);
+    int rc = tensor_copy_(st, t, c);
+    tn_obj_decref(c);
+    return rc < 0 ? tn_undef() : tn_ref(a[0]);
+}
+NATIVE(api_bernoulli)
+{
+    TnTensor *x = arg_tensor(st, a[0], "bernoulli", "input");
+    if (!x)
+        return tn_undef();
+    TnTensor *p = tensor_contiguous(st, x);
+    TnTensor *out = p ? tensor_empty(st, x->dtype, x->ndim, x->sizes) : NULL;
+    if (out && x->dtype == DT_FLOAT32)
+        rng_bernoulli_f32(rng_default(), (float *)tensor_ptr(out), (float *)tensor_ptr(p),
+                          tensor_numel(p));
+    else if (out && x->dtype == DT_FLOAT64)
+        rng_bernoulli_f64(rng_default(), (double *)tensor_ptr(out), (double *)tensor_ptr(p),
+                          tensor_numel(p));
+    else if (out) {
+        tn_obj_decref(out);
+        out = tn_raise_ptr(st, tn_RuntimeError, "bernoulli expects a floating point input");
+    }
+    tn_obj_decref(p);
+    return ret_t(out);
+}
+NATIVE(api_normal)
+{
+    double m, s;
+    int nd;
+    int64_t sizes[TN_MAX_DIMS];
+    if (arg_double(st, a[0], &m) < 0 || arg_double(st, a[1], &s) < 0 ||
+        arg_int_list(st, a[2], &nd, sizes, TN_MAX_DIMS) < 0)
+        return tn_undef();
+    TnTensor *t = tensor_empty(st, DT_DEFAULT, nd, sizes);
+    if (t && rand_fill(st, t, 1, m, s) < 0) {
+        tn_obj_decref(t);
+        return tn_undef();
+    }
+    return finish_new(st, t, a[4]);
+}
+
+/* ============================================================ elementwise */
+#define X(N, n, k)                                                                            \
+    NATIVE(api_##n)                                                                           \
+    {                                                                                         \
+        TnTensor *x = arg_tensor(st, a[0], #n, "input");                                      \
+        return x ? ret_t(op_unary(st, UN_##N, x)) : tn_undef();                               \
+    }                                                                                         \
+    NATIVE(api_##n##_)                                                                        \
+    {                                                                                         \
+        return ret_t(op_unary_(st, UN_##N, SELF));                                            \
+    }
+TN_UNARY_OPS(X)
+#undef X
+
+static TnValue binary(TnState *st, TnValue *a, TnBinaryOp op, const char *name)
+{
+    TnOperand x, y;
+    if (arg_operand(st, a[0], &x, name, "input") < 0 || arg_operand(st, a[1], &y, name, "other") < 0)
+        return tn_undef();
+    if (!x.t && !y.t)
+        return tn_raise(st, tn_TypeError, "%s(): argument 'input' must be Tensor, not %s", name,
+                        tn_type_name(a[0]));
+    return ret_t(op_binary(st, op, x, y));
+}
+
+static TnValue binary_(TnState *st, TnValue *a, TnBinaryOp op, const char *name)
+{
+    TnOperand y;
+    if (arg_operand(st, a[1], &y, name, "other") < 0)
+        return tn_undef();
+    return ret_t(op_binary_(st, op, SELF, y));
+}
+
+#define BINARY_API(X)                                                                         \
+    X(MUL, mul)                                                                               \
+    X(FLOORDIV, floor_divide)                                                                 \
+    X(REM, remainder)                                                                         \
+    X(FMOD, fmod)                                                                             \
+    X(POW, pow)                                                                               \
+    X(MAXIMUM, maximum)                                                                       \
+    X(MINIMUM, minimum)                                                                       \
+    X(ATAN2, atan2)                                                                           \
+    X(BITAND, bitwise_and)                                                                    \
+    X(BITOR, bitwise_or)                                                                      \
+    X(BITXOR, bitwise_xor)                                                                    \
+    X(LSHIFT, bitwise_left_shift)                                                             \
+    X(RSHIFT, bitwise_right_shift)                                                            \
+    X(EQ, eq)                                                                                 \
+    X(NE, ne)                                                                                 \
+    X(LT, lt)                                                                                 \
+    X(LE, le)                                                                                 \
+    X(GT, gt)                                                                                 \
+    X(GE, ge)                                                                                 \
+    X(LAND, logical_and)                                                                      \
+    X(LOR, logical_or)                                                                        \
+    X(LXOR, logical_xor)
+
+#define X(N, n)                                                                               \
+    NATIVE(api_##n)                                                                           \
+    {                                                                                         \
+        return binary(st, a, BOP_##N, #n);                                                    \
+    }                                                                                         \
+    NATIVE(api_##n##_)                                                                        \
+    {                                                                                         \
+        return binary_(st, a, BOP_##N, #n "_");                                               \
+    }
+BINARY_API(X)
+#undef X
+
+static TnValue addsub(TnState *st, TnValue *a, TnBinaryOp op, bool inplace)
+{
+    const char *name = op == BOP_ADD ? "add" : "sub";
+    TnOperand x, y;
+    if (arg_operand(st, a[0], &x, name, "input") < 0 || arg_operand(st, a[1], &y, name, "other") < 0)
+        return tn_undef();
+    if (!IS_NUMBER(a[2]))
+        return tn_raise(st, tn_TypeError, "%s(): argument 'alpha' must be Number, not %s", name,
+                        tn_type_name(a[2]));
+    return ret_t(op_add_alpha(st, op, x, y, a[2], inplace ? SELF : NULL));
+}
+NATIVE(api_add)
+{
+    return addsub(st, a, BOP_ADD, false);
+}
+NATIVE(api_add_)
+{
+    return addsub(st, a, BOP_ADD, true);
+}
+NATIVE(api_sub)
+{
+    return addsub(st, a, BOP_SUB, false);
+}
+NATIVE(api_sub_)
+{
+    return addsub(st, a, BOP_SUB, true);
+}
+
+static TnValue divide(TnState *st, TnValue *a, bool inplace)
+{
+    TnBinaryOp op = BOP_DIV;
+    if (IS_STR(a[2])) {
+        const char *m = AS_STR(a[2])->data;
+        if (!strcmp(m, "trunc"))
+            op = BOP_DIV_TRUNC;
+        else if (!strcmp(m, "floor"))
+            op = BOP_FLOORDIV;
+        else
+            return tn_raise(st, tn_RuntimeError,
+                            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                            "found '%s'",
+                            m);
+    }
+    return inplace ? binary_(st, a, op, "div_") : binary(st, a, op, "div");
+}
+NATIVE(api_div)
+{
+    return divide(st, a, false);
+}
+NATIVE(api_div_)
+{
+    return divide(st, a, true);
+}
+
+NATIVE(api_clamp)
+{
+    TnTensor *x = arg_tensor(st, a[0], "clamp", "input");
+    TnOperand lo, hi;
+    if (!x || arg_opt_operand(st, a[1], &lo, "clamp", "min") < 0 ||
+        arg_opt_operand(st, a[2], &hi, "clamp", "max") < 0)
+        return tn_undef();
+    return ret_t(op_clamp(st, x, lo, hi, NULL));
+}
+NATIVE(api_clamp_)
+{
+    TnOperand lo, hi;
+    if (arg_opt_operand(st, a[1], &lo, "clamp_", "min") < 0 ||
+        arg_opt_operand(st, a[2], &hi, "clamp_", "max") < 0)
+        return tn_undef();
+    return ret_t(op_clamp(st, SELF, lo, hi, SELF));
+}
+
+NATIVE(api_where)
+{
+    TnTensor *c = arg_tensor(st, a[0], "where", "condition");
+    if (!c)
+        return tn_undef();
+    if (IS_UNDEF(a[1]) && IS_UNDEF(a[2])) {
+        TnTensor *nz = op_nonzero(st, c);
+        if (!nz)
+            return tn_undef();
+        int64_t n;
+        TnTensor **cols = op_unbind(st, nz, 1, &n);
+        tn_obj_decref(nz);
+        return tensors_to_tuple(st, cols, n);
+    }
+    TnOperand x, y;
+    if (arg_operand(st, a[1], &x, "where", "input") < 0 ||
+        arg_operand(st, a[2], &y, "where", "other") < 0)
+        return tn_undef();
+    return ret_t(op_where(st, c, x, y));
+}
+NATIVE(api_where_method)
+{
+    TnTensor *c = arg_tensor(st, a[1], "where", "condition");
+    TnOperand y;
+    if (!c || arg_operand(st, a[2], &y, "where", "other") < 0)
+        return tn_undef();
+    return ret_t(op_where(st, c, opnd_t(SELF), y));
+}
+
+NATIVE(api_lerp)
+{
+    TnTensor *x = arg_tensor(st, a[0], "lerp", "input"), *e = x ? arg_tensor(st, a[1], "lerp", "end") : NULL;
+    TnOperand w;
+    if (!e || arg_operand(st, a[2], &w, "lerp", "weight") < 0)
+        return tn_undef();
+    return ret_t(op_lerp(st, x, e, w));
+}
+NATIVE(api_lerp_)
+{
+    TnValue r = api_lerp(st, a);
+    if (IS_UNDEF(r))
+        return r;
+    int rc = tensor_copy_(st, SELF, AS_TENSOR(r));
+    tn_decref(r);
+    return rc < 0 ? tn_undef() : tn_ref(a[0]);
+}
+
+static int close_args(TnState *st, TnValue *a, TnTensor **x, TnTensor **y, double *rtol,
+                      double *atol, bool *en, const char *name)
+{
+    *x = arg_tensor(st, a[0], name, "input");
+    *y = *x ? arg_tensor(st, a[1], name, "other") : NULL;
+    if (!*y || arg_double(st, a[2], rtol) < 0 || arg_double(st, a[3], atol) < 0 ||
+        arg_bool(st, a[4], en) < 0)
+        return -1;
+    return 0;
+}
+NATIVE(api_isclose)
+{
+    TnTensor *x, *y;
+    double r, t;
+    bool en;
+    if (close_args(st, a, &x, &y, &r, &t, &en, "isclose") < 0)
+        return tn_undef();
+    return ret_t(op_isclose(st, x, y, r, t, en));
+}
+NATIVE(api_allclose)
+{
+    TnTensor *x, *y;
+    double r, t;
+    bool en;
+    if (close_args(st, a, &x, &y, &r, &t, &en, "allclose") < 0)
+        return tn_undef();
+    TnTensor *c = op_isclose(st, x, y, r, t, en);
+    if (!c)
+        return tn_undef();
+    TnTensor *all = op_reduce(st, RED_ALL, c, 0xffffffffu, false, -1, 0);
+    tn_obj_decref(c);
+    if (!all)
+        return tn_undef();
+    bool b = *(bool *)tensor_ptr(all);
+    tn_obj_decref(all);
+    return tn_bool(b);
+}
+NATIVE(api_equal)
+{
+    TnTensor *x = arg_tensor(st, a[0], "equal", "input"), *y = x ? arg_tensor(st, a[1], "equal", "other") : NULL;
+    if (!y)
+        return tn_undef();
+    int r = op_equal(st, x, y);
+    return r < 0 ? tn_undef() : tn_bool(r);
+}
+
+/* ============================================================ reductions */
+static TnValue reduce(TnState *st, TnValue *a, TnReduceOp op, const char *name, TnValue dim,
+                      TnValue keepdim, TnValue dtype, double corr)
+{
+    TnTensor *x = arg_tensor(st, a[0], name, "input");
+    uint32_t mask;
+    bool kd;
+    int dt = -1;
+    if (!x || arg_dim_mask(st, dim, x->ndim, &mask) < 0 || arg_bool(st, keepdim, &kd) < 0 ||
+        (!IS_UNDEF(dtype) && arg_dtype(st, dtype, &dt) < 0))
+        return tn_undef();
+    return ret_t(op_reduce(st, op, x, mask, kd, dt, corr));
+}
+NATIVE(api_sum)
+{
+    return reduce(st, a, RED_SUM, "sum", a[1], a[2], a[3], 0);
+}
+NATIVE(api_mean)
+{
+    return reduce(st, a, RED_MEAN, "mean", a[1], a[2], a[3], 0);
+}
+NATIVE(api_prod)
+{
+    return reduce(st, a, RED_PROD, "prod", a[1], a[2], a[3], 0);
+}
+NATIVE(api_amax)
+{
+    return reduce(st, a, RED_AMAX, "amax", a[1], a[2], tn_undef(), 0);
+}
+NATIVE(api_amin)
+{
+    return reduce(st, a, RED_AMIN, "amin", a[1], a[2], tn_undef(), 0);
+}
+NATIVE(api_all)
+{
+    return reduce(st, a, RED_ALL, "all", a[1], a[2], tn_undef(), 0);
+}
+NATIVE(api_any)
+{
+    return reduce(st, a, RED_ANY, "any", a[1], a[2], tn_undef(), 0);
+}
+NATIVE(api_count_nonzero)
+{
+    return reduce(st, a, RED_COUNT_NONZERO, "count_nonzero", a[1], tn_bool(false), tn_undef(), 0);
+}
+NATIVE(api_logsumexp)
+{
+    return reduce(st, a, RED_LOGSUMEXP, "logsumexp", a[1], a[2], tn_undef(), 0);
+}
+static TnValue argreduce(TnState *st, TnValue *a, bool is_min)
+{
+    TnTensor *x = arg_tensor(st, a[0], is_min ? "argmin" : "argmax", "input");
+    if (!x)
+        return tn_undef();
+    bool kd;
+    if (arg_bool(st, a[2], &kd) < 0)
+        return tn_undef();
+    TnReduceOp op = is_min ? RED_ARGMIN : RED_ARGMAX;
+    if (IS_UNDEF(a[1]) || IS_NONE(a[1])) {
+        int64_t n = tensor_numel(x);
+        TnTensor *f = op_reshape(st, x, 1, &n);
+        TnTensor *r = f ? op_reduce(st, op, f, 1, false, -1, 0) : NULL;
+        tn_obj_decref(f);
+        if (r && kd && x->ndim) {
+            int64_t ones[TN_MAX_DIMS];
+            for (int d = 0; d < x->ndim; d++)
+                ones[d] = 1;
+            TnTensor *v = op_view(st, r, x->ndim, ones);
+            tn_obj_decref(r);
+            r = v;
+        }
+        return ret_t(r);
+    }
+    int64_t dim;
+    int d;
+    if (arg_int(st, a[1], &dim, "dim") < 0 || tensor_wrap_dim(st, dim, x->ndim, &d) < 0)
+        return tn_undef();
+    return ret_t(op_reduce(st, op, x, x->ndim ? 1u << d : 0, kd, -1, 0));
+}
+NATIVE(api_argmax)
+{
+    return argreduce(st, a, false);
+}
+NATIVE(api_argmin)
+{
+    return argreduce(st, a, true);
+}
+
+static TnValue varstd(TnState *st, TnValue *a, TnReduceOp op)
+{
+    TnValue dim = a[1], unb = a[2];
+    if (IS_BOOL(dim)) { /* std(input, unbiased) */
+        unb = dim;
+        dim = tn_none();
+    }
+    double corr = 1;
+    if (!IS_UNDEF(a[4]) && !IS_NONE(a[4])) {
+        if (arg_double(st, a[4], &corr) < 0)
+            return tn_undef();
+    } else if (!IS_UNDEF(unb) && !IS_NONE(unb)) {
+        bool u;
+        if (arg_bool(st, unb, &u) < 0)
+            return tn_undef();
+        corr = u ? 1 : 0;
+    }
+    return reduce(st, a, op, op == RED_STD ? "std" : "var", dim, a[3], tn_undef(), corr);
+}
+NATIVE(api_std)
+{
+    return varstd(st, a, RED_STD);
+}
+NATIVE(api_var)
+{
+    return varstd(st, a, RED_VAR);
+}
+
+static TnValue maxmin(TnState *st, TnValue *a, bool is_min)
+{
+    const char *name = is_min ? "min" : "max";
+    TnTensor *x = arg_tensor(st, a[0], name, "input");
+    if (!x)
+        return tn_undef();
+    if (IS_TENSOR(a[1])) /* torch.max(input, other) */
+        return ret_t(op_binary(st, is_min ? BOP_MINIMUM : BOP_MAXIMUM, opnd_t(x),
+                               opnd_t(AS_TENSOR(a[1]))));
+    if (IS_UNDEF(a[1]) || IS_NONE(a[1])) {
+        if (tensor_numel(x) == 0)
+            return tn_raise(st, tn_RuntimeError,
+                            "%s(): Expected reduction dim to be specified for input.numel() == 0. "
+                            "Specify the reduction dim with the 'dim' argument.",
+                            name);
+        return ret_t(op_reduce(st, is_min ? RED_AMIN : RED_AMAX, x, 0xffffffffu, false, -1, 0));
+    }
+    int64_t dim;
+    bool kd;
+    if (arg_int(st, a[1], &dim, "dim") < 0 || arg_bool(st, a[2], &kd) < 0)
+        return tn_undef();
+    TnTensor *v, *i;
+    if (op_max_dim(st, x, dim, kd, is_min, &v, &i) < 0)
+        return tn_undef();
+    return ret_tuple_new(st, is_min ? &tn_ret_min_type : &tn_ret_max_type, v, i);
+}
+NATIVE(api_max)
+{
+    return maxmin(st, a, false);
+}
+NATIVE(api_min)
+{
+    return maxmin(st, a, true);
+}
+
+static TnValue scan(TnState *st, TnValue *a, TnScanOp op, const char *name)
+{
+    TnTensor *x = arg_tensor(st, a[0], name, "input");
+    int64_t dim;
+    int dt;
+    if (!x || arg_int(st, a[1], &dim, "dim") < 0 || arg_dtype(st, a[2], &dt) < 0)
+        return tn_undef();
+    return ret_t(op_scan(st, op, x, dim, dt));
+}
+NATIVE(api_cumsum)
+{
+    return scan(st, a, SCAN_CUMSUM, "cumsum");
+}
+NATIVE(api_cumprod)
+{
+    return scan(st, a, SCAN_CUMPROD, "cumprod");
+}
+NATIVE(api_softmax)
+{
+    return scan(st, a, SCAN_SOFTMAX, "softmax");
+}
+NATIVE(api_log_softmax)
+{
+    return scan(st, a, SCAN_LOG_SOFTMAX, "log_softmax");
+}
+
+NATIVE(api_sort)
+{
+    TnTensor *x = arg_tensor(st, a[0], "sort", "input");
+    int64_t dim;
+    bool desc;
+    if (!x || arg_int(st, a[1], &dim, "dim") < 0 || arg_bool(st, a[2], &desc) < 0)
+        return tn_undef();
+    TnTensor *v, *i;
+    if (op_sort(st, x, dim, desc, &v, &i) < 0)
+        return tn_undef();
+    return ret_tuple_new(st, &tn_ret_sort_type, v, i);
+}
+NATIVE(api_argsort)
+{
+    TnTensor *x = arg_tensor(st, a[0], "argsort", "input");
+    int64_t dim;
+    bool desc;
+    if (!x || arg_int(st, a[1], &dim, "dim") < 0 || arg_bool(st, a[2], &desc) < 0)
+        return tn_undef();
+    TnTensor *v, *i;
+    if (op_sort(st, x, dim, desc, &v, &i) < 0)
+        return tn_undef();
+    tn_obj_decref(v);
+    return tn_obj(i);
+}
+NATIVE(api_topk)
+{
+    TnTensor *x = arg_tensor(st, a[0], "topk", "input");
+    int64_t k, dim;
+    bool largest;
+    if (!x || arg_int(st, a[1], &k, "k") < 0 || arg_int(st, a[2], &dim, "dim") < 0 ||
+        arg_bool(st, a[3], &largest) < 0)
+        return tn_undef();
+    TnTensor *v, *i;
+    if (op_topk(st, x, k, dim, largest, &v, &i) < 0)
+        return tn_undef();
+    return ret_tuple_new(st, &tn_ret_topk_type, v, i);
+}
+
+/* ================================================================ shape */
+static TnValue view_like(TnState *st, TnValue *a, bool reshape)
+{
+    int nd;
+    int64_t sizes[TN_MAX_DIMS];
+    if (arg_sizes(st, a[1], &nd, sizes) < 0)
+        return tn_undef();
+    return ret_t(reshape ? op_reshape(st, SELF, nd, sizes) : op_view(st, SELF, nd, sizes));
+}
+NATIVE(api_view)
+{
+    return view_like(st, a, false);
+}
+NATIVE(api_reshape_m)
+{
+    return view_like(st, a, true);
+}
+NATIVE(api_reshape)
+{
+    TnTensor *x = arg_tensor(st, a[0], "reshape", "input");
+    int nd;
+    int64_t sizes[TN_MAX_DIMS];
+    if (!x || arg_int_list(st, a[1], &nd, sizes, TN_MAX_DIMS) < 0)
+        return tn_undef();
+    return ret_t(op_reshape(st, x, nd, sizes));
+}
+NATIVE(api_view_as)
+{
+    TnTensor *o = arg_tensor(st, a[1], "view_as", "other");
+    return o ? ret_t(op_view(st, SELF, o->ndim, o->sizes)) : tn_undef();
+}
+NATIVE(api_reshape_as)
+{
+    TnTensor *o = arg_tensor(st, a[1], "reshape_as", "other");
+    return o ? ret_t(op_reshape(st, SELF, o->ndim, o->sizes)) : tn_undef();
+}
+NATIVE(api_flatten)
+{
+    TnTensor *x = arg_tensor(st, a[0], "flatten", "input");
+    int64_t s, e;
+    if (!x || arg_int(st, a[1], &s, "start_dim") < 0 || arg_int(st, a[2], &e, "end_dim") < 0)
+        return tn_undef();
+    return ret_t(op_flatten(st, x, s, e));
+}
+NATIVE(api_unflatten)
+{
+    TnTensor *x = arg_tensor(st, a[0], "unflatten", "input");
+    int64_t d, sizes[TN_MAX_DIMS];
+    int n;
+    if (!x || arg_int(st, a[1], &d, "dim") < 0 || arg_int_list(st, a[2], &n, sizes, TN_MAX_DIMS) < 0)
+        return tn_undef();
+    return ret_t(op_unflatten(st, x, d, n, sizes));
+}
+NATIVE(api_squeeze)
+{
+    TnTensor *x = arg_tensor(st, a[0], "squeeze", "input");
+    int64_t d = 0;
+    if (!x)
+        return tn_undef();
+    bool all = IS_UNDEF(a[1]) || IS_NONE(a[1]);
+    if (!all && arg_int(st, a[1], &d, "dim") < 0)
+        return tn_undef();
+    return ret_t(op_squeeze(st, x, all, d));
+}
+NATIVE(api_unsqueeze)
+{
+    TnTensor *x = arg_tensor(st, a[0], "unsqueeze", "input");
+    int64_t d;
+    if (!x || arg_int(st, a[1], &d, "dim") < 0)
+        return tn_undef();
+    return ret_t(op_unsqueeze(st, x, d));
+}
+NATIVE(api_transpose)
+{
+    TnTensor *x = arg_tensor(st, a[0], "transpose", "input");
+    int64_t d0, d1;
+    if (!x || arg_int(st, a[1], &d0, "dim0") < 0 || arg_int(st, a[2], &d1, "dim1") < 0)
+        return tn_undef();
+    return ret_t(op_transpose(st, x, d0, d1));
+}
+NATIVE(api_t)
+{
+    TnTensor *x = arg_tensor(st, a[0], "t", "input");
+    return x ? ret_t(op_t(st, x)) : tn_undef();
+}
+NATIVE(api_permute)
+{
+    TnTensor *x = arg_tensor(st, a[0], "permute", "input");
+    int n;
+    int64_t dims[TN_MAX_DIMS];
+    if (!x || arg_sizes(st, a[1], &n, dims) < 0)
+        return tn_undef();
+    return ret_t(op_permute(st, x, n, dims));
+}
+NATIVE(api_movedim)
+{
+    TnTensor *x = arg_tensor(st, a[0], "movedim", "input");
+    int n1, n2;
+    int64_t s[TN_MAX_DIMS], d[TN_MAX_DIMS];
+    if (!x || arg_int_list(st, a[1], &n1, s, TN_MAX_DIMS) < 0 ||
+        arg_int_list(st, a[2], &n2, d, TN_MAX_DIMS) < 0)
+        return tn_undef();
+    if (n1 != n2)
+        return tn_raise(st, tn_RuntimeError,
+                        "movedim: Invalid source or destination dims: source (%d dims) should "
+                        "contain the same number of dims as destination (%d dims)",
+                        n1, n2);
+    return ret_t(op_movedim(st, x, n1, s, d));
+}
+NATIVE(api_expand)
+{
+    int nd;
+    int64_t sizes[TN_MAX_DIMS];
+    if (arg_sizes(st, a[1], &nd, sizes) < 0)
+        return tn_undef();
+    return ret_t(op_expand(st, SELF, nd, sizes));
+}
+NATIVE(api_expand_as)
+{
+    TnTensor *o = arg_tensor(st, a[1], "expand_as", "other");
+    return o ? ret_t(op_expand(st, SELF, o->ndim, o->sizes)) : tn_undef();
+}
+NATIVE(api_broadcast_to)
+{
+    TnTensor *x = arg_tensor(st, a[0], "broadcast_to", "input");
+    int nd;
+    int64_t sizes[TN_MAX_DIMS];
+    if (!x || arg_int_list(st, a[1], &nd, sizes, TN_MAX_DIMS) < 0)
+        return tn_undef();
+    return ret_t(op_expand(st, x, nd, sizes));
+}
+NATIVE(api_narrow)
+{
+    TnTensor *x = arg_tensor(st, a[0], "narrow", "input");
+    int64_t d, s, l;
+    if (!x || arg_int(st, a[1], &d, "dim") < 0 || arg_int(st, a[2], &s, "start") < 0 ||
+        arg_int(st, a[3], &l, "length") < 0)
+        return tn_undef();
+    return ret_t(op_narrow(st, x, d, s, l));
+}
+NATIVE(api_select)
+{
+    TnTensor *x = arg_tensor(st, a[0], "select", "input");
+    int64_t d, i;
+    if (!x || arg_int(st, a[1], &d, "dim") < 0 || arg_int(st, a[2], &i, "index") < 0)
+        return tn_undef();
+    return ret_t(op_select(st, x, d, i));
+}
+NATIVE(api_diagonal)
+{
+    TnTensor *x = arg_tensor(st, a[0], "diagonal", "input");
+    int64_t o, d1, d2;
+    if (!x || arg_int(st, a[1], &o, "offset") < 0 || arg_int(st, a[2], &d1, "dim1") < 0 ||
+        arg_int(st, a[3], &d2, "dim2") < 0)
+        return tn_undef();
+    return ret_t(op_diagonal(st, x, o, d1, d2));
+}
+NATIVE(api_unbind)
+{
+    TnTensor *x = arg_tensor(st, a[0], "unbind", "input");
+    int64_t d, n;
+    if (!x || arg_int(st, a[1], &d, "dim") < 0)
+        return tn_undef();
+    TnTensor **ts = op_unbind(st, x, d, &n);
+    return tensors_to_tuple(st, ts, n);
+}
+NATIVE(api_chunk)
+{
+    TnTensor *x = arg_tensor(st, a[0], "chunk", "input");
+    int64_t c, d, n;
+    if (!x || arg_int(st, a[1], &c, "chunks") < 0 || arg_int(st, a[2], &d, "dim") < 0)
+        return tn_undef();
+    TnTensor **ts = op_chunk(st, x, c, d, &n);
+    return tensors_to_tuple(st, ts, n);
+}
+NATIVE(api_split)
+{
+    TnTensor *x = arg_tensor(st, a[0], "split", "input");
+    int64_t d, n, size;
+    if (!x || arg_int(st, a[2], &d, "dim") < 0)
+        return tn_undef();
+    TnTensor **ts;
+    if (IS_INTLIKE(a[1])) {
+        if (arg_int(st, a[1], &size, "split_size") < 0)
+            return tn_undef();
+        ts = op_split(st, x, size, d, &n);
+    } else {
+        TnValue *items;
+        if (!tn_seq_items(a[1], &items, &n))
+            return tn_raise(st, tn_TypeError, "split(): argument 'split_size' must be int or list");
+        int64_t *sizes = tn_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+        if (!sizes)
+            return tn_no_memory(st);
+        for (int64_t i = 0; i < n; i++)
+            if (arg_int(st, items[i], &sizes[i], "split_size") < 0) {
+                tn_free(sizes);
+                return tn_undef();
+            }
+        ts = op_split_sizes(st, x, d, n, sizes);
+        tn_free(sizes);
+    }
+    return tensors_to_tuple(st, ts, n);
+}
+static TnValue joiner(TnState *st, TnValue *a, int kind)
+{
+    static const char *const names[] = {"cat", "stack", "hstack", "vstack"};
+    int64_t n, d = 0;
+    TnTensor **ts = arg_tensor_list(st, a[0], &n, names[kind]);
+    if (!ts)
+        return tn_undef();
+    if (kind < 2 && arg_int(st, a[1], &d, "dim") < 0) {
+        tn_free(ts);
+        return tn_undef();
+    }
+    TnTensor *r = NULL;
+    if (kind == 0) {
+        r = op_cat(st, ts, n, d);
+    } else if (kind == 1) {
+        r = op_stack(st, ts, n, d);
+    } else {
+        /* hstack: cat along 1 (0 for 1-D); vstack: atleast_2d then cat along 0 */
+        TnTensor **us = tn_calloc((size_t)(n ? n : 1), sizeof(TnTensor *));
+        bool ok = us != NULL;
+        for (int64_t i = 0; ok && i < n; i++) {
+            TnTensor *t = ts[i];
+            int64_t one = 1, row[2] = {1, t->ndim ? t->sizes[0] : 1};
+            if (kind == 2)
+                us[i] = t->ndim == 0 ? op_reshape(st, t, 1, &one) : (tn_obj_incref(t), t);
+            else
+                us[i] = t->ndim == 0 ? op_reshape(st, t, 2, row)
+                        : t->ndim == 1 ? op_reshape(st, t, 2, row) : (tn_obj_incref(t), t);
+            ok = us[i] != NULL;
+        }
+        if (ok)
+            r = op_cat(st, us, n, kind == 2 && n && us[0]->ndim == 1 ? 0 : kind == 2 ? 1 : 0);
+        if (!us)
+            (void)tn_no_memory(st);
+        else
+            op_free_list(us, n);
+    }
+    tn_free(ts);
+    return ret_t(r);
+}
+NATIVE(api_cat)
+{
+    return joiner(st, a, 0);
+}
+NATIVE(api_stack)
+{
+    return joiner(st, a, 1);
+}
+NATIVE(api_hstack)
+{
+    return joiner(st, a, 2);
+}
+NATIVE(api_vstack)
+{
+    return joiner(st, a, 3);
+}
+NATIVE(api_flip)
+{
+    TnTensor *x = arg_tensor(st, a[0], "flip", "input");
+    int n;
+    int64_t dims[TN_MAX_DIMS];
+    if (!x || arg_sizes(st, a[1], &n, dims) < 0)
+        return tn_undef();
+    return ret_t(op_flip(st, x, n, dims));
+}
+NATIVE(api_roll)
+{
+    TnTensor *x = arg_tensor(st, a[0], "roll", "input");
+    int n, nd = 0;
+    int64_t sh[TN_MAX_DIMS], dims[TN_MAX_DIMS];
+    if (!x || arg_int_list(st, a[1], &n, sh, TN_MAX_DIMS) < 0)
+        return tn_undef();
+    if (!IS_UNDEF(a[2]) && !IS_NONE(a[2]) && arg_int_list(st, a[2], &nd, dims, TN_MAX_DIMS) < 0)
+        return tn_undef();
+    return ret_t(op_roll(st, x, n, sh, nd, dims));
+}
+NATIVE(api_repeat)
+{
+    int n;
+    int64_t r[TN_MAX_DIMS];
+    if (arg_sizes(st, a[1], &n, r) < 0)
+        return tn_undef();
+    return ret_t(op_repeat(st, SELF, n, r));
+}
+NATIVE(api_tile)
+{
+    TnTensor *x = arg_tensor(st, a[0], "tile", "input");
+    int n;
+    int64_t r[TN_MAX_DIMS];
+    if (!x || arg_sizes(st, a[1], &n, r) < 0)
+        return tn_undef();
+    return ret_t(op_tile(st, x, n, r));
+}
+NATIVE(api_diag)
+{
+    TnTensor *x = arg_tensor(st, a[0], "diag", "input");
+    int64_t k;
+    if (!x || arg_int(st, a[1], &k, "diagonal") < 0)
+        return tn_undef();
+    TnTensor *r = op_diag(st, x, k);
+    if (r && x->ndim == 2) { /* diag of a matrix copies */
+        TnTensor *c = tensor_clone(st, r);
+        tn_obj_decref(r);
+        r = c;
+    }
+    return ret_t(r);
+}
+static TnValue tri(TnState *st, TnValue *a, bool upper, bool inplace)
+{
+    TnTensor *x = arg_tensor(st, a[0], upper ? "triu" : "tril", "input");
+    int64_t k;
+    if (!x || arg_int(st, a[1], &k, "diagonal") < 0)
+        return tn_undef();
+    TnTensor *r = op_tri(st, x, k, upper);
+    if (!r || !inplace)
+        return ret_t(r);
+    int rc = tensor_copy_(st, x, r);
+    tn_obj_decref(r);
+    return rc < 0 ? tn_undef() : tn_ref(a[0]);
+}
+NATIVE(api_tril)
+{
+    return tri(st, a, false, false);
+}
+NATIVE(api_triu)
+{
+    return tri(st, a, true, false);
+}
+NATIVE(api_tril_)
+{
+    return tri(st, a, false, true);
+}
+NATIVE(api_triu_)
+{
+    return tri(st, a, true, true);
+}
+
+/* ================================================================ index */
+NATIVE(api_index_select)
+{
+    TnTensor *x = arg_tensor(st, a[0], "index_select", "input");
+    TnTensor *i = x ? arg_tensor(st, a[2], "index_select", "index") : NULL;
+    int64_t d;
+    if (!i || arg_int(st, a[1], &d, "dim") < 0)
+        return tn_undef();
+    return ret_t(op_index_select(st, x, d, i));
+}
+NATIVE(api_gather)
+{
+    TnTensor *x = arg_tensor(st, a[0], "gather", "input");
+    TnTensor *i = x ? arg_tensor(st, a[2], "gather", "index") : NULL;
+    int64_t d;
+    if (!i || arg_int(st, a[1], &d, "dim") < 0)
+        return tn_undef();
+    return ret_t(op_gather(st, x, d, i));
+}
+static TnValue scatter(TnState *st, TnValue *a, bool add, bool inplace)
+{
+    TnTensor *x = arg_tensor(st, a[0], "scatter", "input");
+    TnTensor *i = x ? arg_tensor(st, a[2], "scatter", "index") : NULL;
+    int64_t d;
+    TnOperand src;
+    TnValue s = IS_UNDEF(a[3]) ? a[4] : a[3];
+    if (!i || arg_int(st, a[1], &d, "dim") < 0 || arg_operand(st, s, &src, "scatter", "src") < 0)
+        return tn_undef();
+    return ret_t(op_scatter(st, x, d, i, src, add, inplace));
+}
+NATIVE(api_scatter)
+{
+    return scatter(st, a, false, false);
+}
+NATIVE(api_scatter_)
+{
+    return scatter(st, a, false, true);
+}
+NATIVE(api_scatter_add)
+{
+    return scatter(st, a, true, false);
+}
+NATIVE(api_scatter_add_)
+{
+    return scatter(st, a, true, true);
+}
+static TnValue masked_fill(TnState *st, TnValue *a, bool inplace)
+{
+    TnTensor *x = arg_tensor(st, a[0], "masked_fill", "input");
+    TnTensor *m = x ? arg_tensor(st, a[1], "masked_fill", "mask") : NULL;
+    TnOperand v;
+    if (!m || arg_operand(st, a[2], &v, "masked_fill", "value") < 0)
+        return tn_undef();
+    return ret_t(op_masked_fill(st, x, m, v, inplace));
+}
+NATIVE(api_masked_fill)
+{
+    return masked_fill(st, a, false);
+}
+NATIVE(api_masked_fill_)
+{
+    return masked_fill(st, a, true);
+}
+NATIVE(api_masked_select)
+{
+    TnTensor *x = arg_tensor(st, a[0], "masked_select", "input");
+    TnTensor *m = x ? arg_tensor(st, a[1], "masked_select", "mask") : NULL;
+    return m ? ret_t(op_masked_select(st, x, m)) : tn_undef();
+}
+NATIVE(api_nonzero)
+{
+    TnTensor *x = arg_tensor(st, a[0], "nonzero", "input");
+    bool tup;
+    if (!x || arg_bool(st, a[1], &tup) < 0)
+        return tn_undef();
+    TnTensor *nz = op_nonzero(st, x);
+    if (!nz || !tup)
+        return ret_t(nz);
+    int64_t n;
+    TnTensor **cols = op_unbind(st, nz, 1, &n);
+    tn_obj_decref(nz);
+    return tensors_to_tuple(st, cols, n);
+}
+NATIVE(api_take)
+{
+    TnTensor *x = arg_tensor(st, a[0], "take", "input");
+    TnTensor *i = x ? arg_tensor(st, a[1], "take", "index") : NULL;
+    return i ? ret_t(op_take(st, x, i)) : tn_undef();
+}
+
+/* ============================================================== matmul */
+#define MATMUL_API(X) X(mm) X(bmm) X(matmul) X(mv) X(dot) X(outer)
+#define X(n)                                                                                  \
+    NATIVE(api_##n)                                                                           \
+    {                                                                                         \
+        TnTensor *x = arg_tensor(st, a[0], #n, "input");                                      \
+        TnTensor *y = x ? arg_tensor(st, a[1], #n, "other") : NULL;                           \
+        return y ? ret_t(op_##n(st, x, y)) : tn_undef();                                      \
+    }
+MATMUL_API(X)
+#undef X
+NATIVE(api_addmm)
+{
+    TnTensor *i = arg_tensor(st, a[0], "addmm", "input");
+    TnTensor *x = i ? arg_tensor(st, a[1], "addmm", "mat1") : NULL;
+    TnTensor *y = x ? arg_tensor(st, a[2], "addmm", "mat2") : NULL;
+    if (!y || !IS_NUMBER(a[3]) || !IS_NUMBER(a[4]))
+        return y ? tn_raise(st, tn_TypeError, "addmm(): beta and alpha must be numbers")
+                 : tn_undef();
+    return ret_t(op_addmm(st, i, x, y, a[3], a[4]));
+}
+
+/* ============================================================ tensor info */
+NATIVE(api_item)
+{
+    TnTensor *t = SELF;
+    if (tensor_numel(t) != 1)
+        return tn_raise(st, tn_ValueError, "only one element tensors can be converted to Python scalars");
+    return tensor_get_flat(t, 0);
+}
+NATIVE(api_float_dunder)
+{
+    TnValue v = api_item(st, a);
+    return IS_UNDEF(v) ? v : tn_float(tn_num_as_double(v));
+}
+NATIVE(api_int_dunder)
+{
+    TnValue v = api_item(st, a);
+    if (IS_FLOAT(v)) {
+        double f = v.u.f;
+        if (f != f)
+            return tn_raise(st, tn_ValueError, "cannot convert float NaN to integer");
+        if (isinf(f))
+            return tn_raise(st, tn_OverflowError, "cannot convert float infinity to integer");
+        return tn_int((int64_t)f);
+    }
+    return IS_BOOL(v) ? tn_int(v.u.i) : v;
+}
+NATIVE(api_index_dunder)
+{
+    TnTensor *t = SELF;
+    if (DT_IS_FLOAT(t->dtype) || tensor_numel(t) != 1)
+        return tn_raise(st, tn_TypeError,
+                        "only integer tensors of a single element can be converted to an index");
+    return tn_int(tensor_get_flat(t, 0).u.i);
+}
+NATIVE(api_format)
+{
+    TnTensor *t = SELF;
+    if (t->ndim == 0) {
+        TnValue v = tensor_get_flat(t, 0);
+        TnValue args[2] = {v, a[1]};
+        TnValue fmt = dict_get_str(st->builtins, str_intern("format"));
+        return IS_UNDEF(fmt) ? tn_raise(st, tn_NameError, "format") : tn_call(st, fmt, args, 2, NULL, 0);
+    }
+    if (IS_STR(a[1]) && AS_STR(a[1])->len == 0)
+        return tensor_repr(st, t);
+    return tn_raise(st, tn_TypeError, "unsupported format string passed to Tensor.__format__");
+}
+NATIVE(api_tolist)
+{
+    return tensor_tolist(st, SELF);
+}
+NATIVE(api_numel)
+{
+    TnTensor *x = arg_tensor(st, a[0], "numel", "input");
+    return x ? tn_int(tensor_numel(x)) : tn_undef();
+}
+NATIVE(api_dim)
+{
+    return tn_int(SELF->ndim);
+}
+NATIVE(api_size)
+{
+    TnTensor *t = SELF;
+    if (IS_UNDEF(a[1]) || IS_NONE(a[1]))
+        return size_new(st, t->ndim, t->sizes);
+    int64_t dim;
+    int d;
+    if (arg_int(st, a[1], &dim, "dim") < 0 || tensor_wrap_dim(st, dim, t->ndim, &d) < 0)
+        return tn_undef();
+    return tn_int(t->ndim ? t->sizes[d] : 1);
+}
+NATIVE(api_stride)
+{
+    TnTensor *t = SELF;
+    if (IS_UNDEF(a[1]) || IS_NONE(a[1])) {
+        TnValue r = tuple_new(st, t->ndim);
+        for (int d = 0; !IS_UNDEF(r) && d < t->ndim; d++)
+            tuple_set(r, d, tn_int(t->strides[d]));
+        return r;
+    }
+    int64_t dim;
+    int d;
+    if (arg_int(st, a[1], &dim, "dim") < 0 || tensor_wrap_dim(st, dim, t->ndim, &d) < 0)
+        return tn_undef();
+    return tn_int(t->ndim ? t->strides[d] : 1);
+}
+NATIVE(api_storage_offset)
+{
+    return tn_int(SELF->offset);
+}
+NATIVE(api_data_ptr)
+{
+    return tn_int((int64_t)(intptr_t)tensor_ptr(SELF));
+}
+NATIVE(api_element_size)
+{
+    return tn_int(DT_SIZE(SELF->dtype));
+}
+NATIVE(api_is_contiguous)
+{
+    return tn_bool(tensor_is_contiguous(SELF));
+}
+NATIVE(api_is_floating_point)
+{
+    TnTensor *x = arg_tensor(st, a[0], "is_floating_point", "input");
+    return x ? tn_bool(DT_IS_FLOAT(x->dtype)) : tn_undef();
+}
+NATIVE(api_is_tensor)
+{
+    return tn_bool(IS_TENSOR(a[0]));
+}
+NATIVE(api_contiguous)
+{
+    return ret_t(tensor_contiguous(st, SELF));
+}
+NATIVE(api_clone)
+{
+    TnTensor *x = arg_tensor(st, a[0], "clone", "input");
+    TnTensor *c = x ? tensor_clone(st, x) : NULL;
+    if (c)
+        c->requires_grad = x->requires_grad;
+    return ret_t(c);
+}
+NATIVE(api_detach)
+{
+    TnTensor *t = SELF;
+    return ret_t(tensor_alias(st, t, t->ndim, t->sizes, t->strides, t->offset));
+}
+NATIVE(api_detach_)
+{
+    SELF->requires_grad = false;
+    return tn_ref(a[0]);
+}
+NATIVE(api_requires_grad_)
+{
+    if (set_requires_grad(st, SELF, a[1]) < 0)
+        return tn_undef();
+    return tn_ref(a[0]);
+}
+static TnValue cast(TnState *st, TnValue *a, TnDType dt)
+{
+    TnTensor *r = tensor_to(st, SELF, dt);
+    if (r && r != SELF)
+        r->requires_grad = SELF->requires_grad && DT_IS_FLOAT(dt);
+    return ret_t(r);
+}
+NATIVE(api_float)
+{
+    return cast(st, a, DT_FLOAT32);
+}
+NATIVE(api_double)
+{
+    return cast(st, a, DT_FLOAT64);
+}
+NATIVE(api_long)
+{
+    return cast(st, a, DT_INT64);
+}
+NATIVE(api_int)
+{
+    return cast(st, a, DT_INT32);
+}
+NATIVE(api_bool)
+{
+    return cast(st, a, DT_BOOL);
+}
+NATIVE(api_cpu)
+{
+    return tn_ref(a[0]);
+}
+NATIVE(api_to)
+{
+    /* to(dtype) / to(device) / to(tensor) / to(device, dtype), dtype= keyword */
+    TnValue *items;
+    int64_t n;
+    int dt = -1;
+    tn_seq_items(a[1], &items, &n);
+    for (int64_t i = 0; i < n; i++) {
+        if (IS_DTYPE(items[i]))
+            dt = AS_DTYPE(items[i]);
+        else if (IS_TENSOR(items[i]))
+            dt = AS_TENSOR(items[i])->dtype;
+        else if (IS_STR(items[i]) && strncmp(AS_STR(items[i])->data, "cpu", 3) != 0)
+            return tn_raise(st, tn_RuntimeError, "Expected one of cpu device type at start of device string: %s",
+                            AS_STR(items[i])->data);
+    }
+    if (!IS_UNDEF(a[2]) && !IS_NONE(a[2]) && arg_dtype(st, a[2], &dt) < 0)
+        return tn_undef();
+    if (dt < 0)
+        return tn_ref(a[0]);
+    return cast(st, a, (TnDType)dt);
+}
+NATIVE(api_type)
+{
+    static const char *const names[] = {"torch.BoolTensor", "torch.IntTensor", "torch.LongTensor",
+                                        "torch.FloatTensor", "torch.DoubleTensor"};
+    int dt;
+    if (IS_UNDEF(a[1]) || IS_NONE(a[1]))
+        return tn_str(st, names[SELF->dtype]);
+    if (IS_STR(a[1])) {
+        for (int i = 0; i < DT_NTYPES; i++)
+            if (!strcmp(AS_STR(a[1])->data, names[i]))
+                return cast(st, a, (TnDType)i);
+        return tn_raise(st, tn_ValueError, "invalid type: '%s'", AS_STR(a[1])->data);
+    }
+    if (arg_dtype(st, a[1], &dt) < 0)
+        return tn_undef();
+    return cast(st, a, (TnDType)dt);
+}
+NATIVE(api_type_as)
+{
+    TnTensor *o = arg_tensor(st, a[1], "type_as", "other");
+    return o ? cast(st, a, o->dtype) : tn_undef();
+}
+NATIVE(api_fill_)
+{
+    TnValue v = a[1];
+    if (IS_TENSOR(v))
+        v = tensor_get_flat(AS_TENSOR(v), 0);
+    if (!IS_NUMBER(v))
+        return tn_raise(st, tn_TypeError, "fill_(): argument 'value' must be Number");
+    return tensor_fill_(st, SELF, v) < 0 ? tn_undef() : tn_ref(a[0]);
+}
+NATIVE(api_zero_)
+{
+    return tensor_fill_(st, SELF, tn_int(0)) < 0 ? tn_undef() : tn_ref(a[0]);
+}
+NATIVE(api_copy_)
+{
+    TnTensor *s = arg_tensor(st, a[1], "copy_", "src");
+    return !s || tensor_copy_(st, SELF, s) < 0 ? tn_undef() : tn_ref(a[0]);
+}
+static TnValue new_filled(TnState *st, TnValue *a, TnValue fill)
+{
+    int nd, dt;
+    int64_t sizes[TN_MAX_DIMS];
+    if (arg_sizes(st, a[1], &nd, sizes) < 0 || arg_dtype(st, a[2], &dt) < 0)
+        return tn_undef();
+    TnDType d = dt < 0 ? SELF->dtype : (TnDType)dt;
+    return finish_new(st, tensor_full(st, d, nd, sizes, fill), a[4]);
+}
+NATIVE(api_new_zeros)
+{
+    return new_filled(st, a, tn_int(0));
+}
+NATIVE(api_new_ones)
+{
+    return new_filled(st, a, tn_int(1));
+}
+NATIVE(api_new_empty)
+{
+    return new_filled(st, a, tn_int(0));
+}
+NATIVE(api_new_full)
+{
+    int nd, dt;
+    int64_t sizes[TN_MAX_DIMS];
+    if (arg_int_list(st, a[1], &nd, sizes, TN_MAX_DIMS) < 0 || arg_dtype(st, a[3], &dt) < 0)
+        return tn_undef();
+    if (!IS_NUMBER(a[2]))
+        return tn_raise(st, tn_TypeError, "new_full(): fill_value must be a number");
+    return finish_new(st, tensor_full(st, dt < 0 ? SELF->dtype : (TnDType)dt, nd, sizes, a[2]), a[5]);
+}
+NATIVE(api_new_tensor)
+{
+    int dt;
+    if (arg_dtype(st, a[2], &dt) < 0)
+        return tn_undef();
+    return finish_new(st, tensor_from_data(st, a[1], dt < 0 ? (int)SELF->dtype : dt), a[4]);
+}
+
+NATIVE(api_set_printoptions)
+{
+    int64_t v;
+    if (!IS_NONE(a[0]) && !IS_UNDEF(a[0])) {
+        if (arg_int(st, a[0], &v, "precision") < 0)
+            return tn_undef();
+        tn_print_opts.precision = (int)v;
+    }
+    if (!IS_NONE(a[1]) && !IS_UNDEF(a[1])) {
+        double f;
+        if (arg_double(st, a[1], &f) < 0)
+            return tn_undef();
+        tn_print_opts.threshold = f > 9e18 ? INT64_MAX : (int64_t)f;
+    }
+    if (!IS_NONE(a[2]) && !IS_UNDEF(a[2])) {
+        if (arg_int(st, a[2], &v, "edgeitems") < 0)
+            return tn_undef();
+        tn_print_opts.edgeitems = (int)v;
+    }
+    if (!IS_NONE(a[3]) && !IS_UNDEF(a[3])) {
+        if (arg_int(st, a[3], &v, "linewidth") < 0)
+            return tn_undef();
+        tn_print_opts.linewidth = (int)v;
+    }
+    if (IS_STR(a[4])) {
+        const char *p = AS_STR(a[4])->data;
+        bool shortp = !strcmp(p, "short"), full = !strcmp(p, "full");
+        tn_print_opts.precision = shortp ? 2 : 4;
+        tn_print_opts.threshold = full ? INT64_MAX : 1000;
+        tn_print_opts.edgeitems = shortp ? 2 : 3;
+        tn_print_opts.linewidth = 80;
+    }
+    tn_print_opts.sci_mode = IS_NONE(a[5]) || IS_UNDEF(a[5]) ? -1 : AS_BOOL(a[5]) ? 1 : 0;
+    return tn_none();
+}
+NATIVE(api_get_default_dtype)
+{
+    return dtype_value(DT_DEFAULT);
+}
+
+/* ============================================================ properties */
+static TnValue get_shape(TnState *st, TnValue self)
+{
+    return size_new(st, AS_TENSOR(self)->ndim, AS_TENSOR(self)->sizes);
+}
+static TnValue get_dtype(TnState *st, TnValue self)
+{
+    return dtype_value(AS_TENSOR(self)->dtype);
+}
+static TnValue get_device(TnState *st, TnValue self)
+{
+    return tn_obj(&tn_cpu_device);
+}
+static TnValue get_ndim(TnState *st, TnValue self)
+{
+    return tn_int(AS_TENSOR(self)->ndim);
+}
+static TnValue get_T(TnState *st, TnValue self)
+{
+    return ret_t(op_reverse_dims(st, AS_TENSOR(self)));
+}
+static TnValue get_mT(TnState *st, TnValue self)
+{
+    TnTensor *t = AS_TENSOR(self);
+    if (t->ndim < 2)
+        return tn_raise(st, tn_RuntimeError, "tensor.mT is only supported on matrices or batches of matrices. Got %d-D tensor.", t->ndim);
+    return ret_t(op_transpose(st, t, -2, -1));
+}
+static TnValue get_data(TnState *st, TnValue self)
+{
+    TnTensor *t = AS_TENSOR(self);
+    return ret_t(tensor_alias(st, t, t->ndim, t->sizes, t->strides, t->offset));
+}
+static int set_data(TnState *st, TnValue self, TnValue v)
+{
+    TnTensor *t = AS_TENSOR(self), *s = arg_tensor(st, v, "data", "value");
+    if (!s)
+        return -1;
+    tn_obj_incref(s->storage);
+    tn_obj_decref(t->storage);
+    t->storage = s->storage;
+    t->offset = s->offset;
+    t->ndim = s->ndim;
+    t->dtype = s->dtype;
+    memcpy(t->sizes, s->sizes, sizeof t->sizes);
+    memcpy(t->strides, s->strides, sizeof t->strides);
+    return 0;
+}
+static TnValue get_grad(TnState *st, TnValue self)
+{
+    TnTensor *g = AS_TENSOR(self)->grad;
+    if (!g)
+        return tn_none();
+    tn_obj_incref(g);
+    return tn_obj(g);
+}
+static int set_grad(TnState *st, TnValue self, TnValue v)
+{
+    TnTensor *t = AS_TENSOR(self);
+    TnTensor *g = NULL;
+    if (!IS_UNDEF(v) && !IS_NONE(v) && !(g = arg_tensor(st, v, "grad", "value")))
+        return -1;
+    if (g)
+        tn_obj_incref(g);
+    tn_obj_decref(t->grad);
+    t->grad = g;
+    return 0;
+}
+static TnValue get_requires_grad(TnState *st, TnValue self)
+{
+    return tn_bool(AS_TENSOR(self)->requires_grad);
+}
+static int set_requires_grad_attr(TnState *st, TnValue self, TnValue v)
+{
+    return set_requires_grad(st, AS_TENSOR(self), v);
+}
+static TnValue get_is_leaf(TnState *st, TnValue self)
+{
+    return tn_bool(AS_TENSOR(self)->grad_fn == NULL);
+}
+static TnValue get_grad_fn(TnState *st, TnValue self)
+{
+    TnTensor *t = AS_TENSOR(self);
+    if (t->grad_fn && tensor_grad_fn_value)
+        return tensor_grad_fn_value(st, t);
+    return tn_none();
+}
+static TnValue get_layout(TnState *st, TnValue self)
+{
+    return layout_value(AS_TENSOR(self)->sp_indices != NULL);
+}
+static TnValue get_is_sparse(TnState *st, TnValue self)
+{
+    return tn_bool(AS_TENSOR(self)->sp_indices != NULL);
+}
+static TnValue get_false(TnState *st, TnValue self)
+{
+    return tn_bool(false);
+}
+
+static const TnGetSetDef tensor_getset[] = {
+    {"shape", get_shape, NULL, NULL},
+    {"dtype", get_dtype, NULL, NULL},
+    {"device", get_device, NULL, NULL},
+    {"ndim", get_ndim, NULL, NULL},
+    {"T", get_T, NULL, NULL},
+    {"mT", get_mT, NULL, NULL},
+    {"data", get_data, set_data, NULL},
+    {"grad", get_grad, set_grad, NULL},
+    {"requires_grad", get_requires_grad, set_requires_grad_attr, NULL},
+    {"is_leaf", get_is_leaf, NULL, NULL},
+    {"grad_fn", get_grad_fn, NULL, NULL},
+    {"layout", get_layout, NULL, NULL},
+    {"is_sparse", get_is_sparse, NULL, NULL},
+    {"is_cuda", get_false, NULL, NULL},
+    {"is_quantized", get_false, NULL, NULL},
+    {"is_meta", get_false, NULL, NULL},
+    {NULL},
+};
+
+/* ================================================================ slots */
+static void tensor_dealloc(TnObject *o)
+{
+    TnTensor *t = (TnTensor *)o;
+    if (tensor_release_autograd)
+        tensor_release_autograd(t);
+    else
+        tn_obj_decref(t->grad_fn);
+    tn_obj_decref(t->storage);
+    tn_obj_decref(t->grad);
+    tn_decref(t->hooks);
+    tn_decref(t->base);
+    tn_obj_decref(t->sp_indices);
+    tn_obj_decref(t->sp_values);
+    tn_obj_decref(t->dict);
+    tn_free(t);
+}
+
+static TnValue tensor_repr_slot(TnState *st, TnValue self)
+{
+    return tensor_repr(st, AS_TENSOR(self));
+}
+
+static const TnBinaryOp binop_map[OP_NBINARY] = {
+    [OP_ADD] = BOP_ADD,       [OP_SUB] = BOP_SUB,       [OP_MUL] = BOP_MUL,
+    [OP_TRUEDIV] = BOP_DIV,   [OP_FLOORDIV] = BOP_FLOORDIV, [OP_MOD] = BOP_REM,
+    [OP_POW] = BOP_POW,       [OP_MATMUL] = BOP_COUNT,  [OP_LSHIFT] = BOP_LSHIFT,
+    [OP_RSHIFT] = BOP_RSHIFT, [OP_BITAND] = BOP_BITAND, [OP_BITOR] = BOP_BITOR,
+    [OP_BITXOR] = BOP_BITXOR,
+};
+
+static TnValue tensor_binop(TnState *st, int op, TnValue a, TnValue b, bool inplace)
+{
+    bool ta = IS_TENSOR(a), tb = IS_TENSOR(b);
+    if ((!ta && !IS_NUMBER(a)) || (!tb && !IS_NUMBER(b)))
+        return tn_notimpl();
+    if (op == OP_MATMUL) {
+        if (!ta || !tb)
+            return tn_notimpl();
+        TnTensor *r = op_matmul(st, AS_TENSOR(a), AS_TENSOR(b));
+        if (!r || !inplace)
+            return ret_t(r);
+        /* PyTorch has no __imatmul__: x @= y rebinds x to a new tensor */
+        return tn_obj(r);
+    }
+    TnOperand x = {ta ? AS_TENSOR(a) : NULL, ta ? tn_undef() : a};
+    TnOperand y = {tb ? AS_TENSOR(b) : NULL, tb ? tn_undef() : b};
+    TnBinaryOp bop = binop_map[op];
+    if (inplace && ta)
+        return ret_t(op_binary_(st, bop, x.t, y));
+    return ret_t(op_binary(st, bop, x, y));
+}
+
+static TnValue tensor_unop(TnState *st, int op, TnValue a)
+{
+    TnTensor *t = AS_TENSOR(a);
+    switch (op) {
+    case UOP_NEG: return ret_t(op_unary(st, UN_NEG, t));
+    case UOP_POS: return tn_ref(a);
+    case UOP_INVERT: return ret_t(op_unary(st, UN_BITNOT, t));
+    default: return tn_notimpl();
+    }
+}
+
+static TnValue tensor_richcmp(TnState *st, TnValue a, TnValue b, int op)
+{
+    static const TnBinaryOp map[] = {[CMP_LT] = BOP_LT, [CMP_LE] = BOP_LE, [CMP_EQ] = BOP_EQ,
+                                     [CMP_NE] = BOP_NE, [CMP_GT] = BOP_GT, [CMP_GE] = BOP_GE};
+    if (op > CMP_GE)
+        return tn_notimpl();
+    bool ta = IS_TENSOR(a), tb = IS_TENSOR(b);
+    if ((!ta && !IS_NUMBER(a)) || (!tb && !IS_NUMBER(b))) {
+        if (op == CMP_EQ || op == CMP_NE)
+            return tn_bool(op == CMP_NE);
+        return tn_notimpl();
+    }
+    TnOperand x = {ta ? AS_TENSOR(a) : NULL, ta ? tn_undef() : a};
+    TnOperand y = {tb ? AS_TENSOR(b) : NULL, tb ? tn_undef() : b};
+    return ret_t(op_binary(st, map[op], x, y));
+}
+
+static int tensor_truth(TnState *st, TnValue self)
+{
+    TnTensor *t = AS_TENSOR(self);
+    int64_t n = tensor_numel(t);
+    if (n == 0)
+        return tn_raise_int(st, tn_RuntimeError,
+                            "Boolean value of Tensor with no values is ambiguous");
+    if (n > 1)
+        return tn_raise_int(st, tn_RuntimeError,
+                            "Boolean value of Tensor with more than one value is ambiguous");
+    TnValue v = tensor_get_flat(t, 0);
+    return IS_FLOAT(v) ? v.u.f != 0 : v.u.i != 0;
+}
+
+static int64_t tensor_len(TnState *st, TnValue self)
+{
+    TnTensor *t = AS_TENSOR(self);
+    if (t->ndim == 0)
+        return tn_raise_int(st, tn_TypeError, "len() of a 0-d tensor");
+    return t->sizes[0];
+}
+
+static TnValue tensor_iter_slot(TnState *st, TnValue self)
+{
+    return tensor_iter_new(st, AS_TENSOR(self));
+}
+
+static TnValue tensor_getitem(TnState *st, TnValue self, TnValue key)
+{
+    return ret_t(op_getitem(st, AS_TENSOR(self), key));
+}
+
+static int tensor_setitem(TnState *st, TnValue self, TnValue key, TnValue v)
+{
+    if (IS_UNDEF(v))
+        return tn_raise_int(st, tn_TypeError, "'Tensor' object does not support item deletion");
+    return op_setitem(st, AS_TENSOR(self), key, v);
+}
+
+static int tensor_contains(TnState *st, TnValue self, TnValue item)
+{
+    TnValue eq = tensor_richcmp(st, self, item, CMP_EQ);
+    if (IS_UNDEF(eq))
+        return -1;
+    if (!IS_TENSOR(eq)) {
+        tn_decref(eq);
+        return 0;
+    }
+    TnTensor *any = op_reduce(st, RED_ANY, AS_TENSOR(eq), 0xffffffffu, false, -1, 0);
+    tn_decref(eq);
+    if (!any)
+        return -1;
+    int r = *(bool *)tensor_ptr(any);
+    tn_obj_decref(any);
+    return r;
+}
+
+/* ================================================================ tables */
+/* (flags, name, C function, signature). F: torch.X only; M: Tensor method only;
+ * FM: both (the first parameter is `self` for the method). */
+#define DIMSIG "dim=None, keepdim=False"
+#define API_TABLE(X)                                                                          \
+    X(F, "tensor", api_tensor, "tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False)") \
+    X(F, "zeros", api_zeros, "zeros(*size, dtype=None, device=None, requires_grad=False, layout=None, out=None)") \
+    X(F, "ones", api_ones, "ones(*size, dtype=None, device=None, requires_grad=False, layout=None, out=None)") \
+    X(F, "empty", api_empty, "empty(*size, dtype=None, device=None, requires_grad=False, layout=None, out=None)") \
+    X(F, "full", api_full, "full(size, fill_value, *, dtype=None, device=None, requires_grad=False)") \
+    X(F, "zeros_like", api_zeros_like, "zeros_like(input, *, dtype=None, device=None, requires_grad=False)") \
+    X(F, "ones_like", api_ones_like, "ones_like(input, *, dtype=None, device=None, requires_grad=False)") \
+    X(F, "empty_like", api_empty_like, "empty_like(input, *, dtype=None, device=None, requires_grad=False)") \
+    X(F, "full_like", api_full_like, "full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False)") \
+    X(F, "rand_like", api_rand_like, "rand_like(input, *, dtype=None, device=None, requires_grad=False)") \
+    X(F, "randn_like", api_randn_like, "randn_like(input, *, dtype=None, device=None, requires_grad=False)") \
+    X(F, "arange", api_arange, "arange(start, end=?, step=1, *, dtype=None, device=None, requires_grad=False)") \
+    X(F, "linspace", api_linspace, "linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)") \
+    X(F, "eye", api_eye, "eye(n, m=None, *, dtype=None, device=None, requires_grad=False)") \
+    X(F, "rand", api_rand, "rand(*size, dtype=None, device=None, requires_grad=False, generator=None)") \
+    X(F, "randn", api_randn, "randn(*size, dtype=None, device=None, requires_grad=False, generator=None)") \
+    X(F, "randint", api_randint, "randint(low, high=?, size=?, *, dtype=None, device=None, requires_grad=False)") \
+    X(F, "randperm", api_randperm, "randperm(n, *, dtype=None, device=None, requires_grad=False)") \
+    X(F, "normal", api_normal, "normal(mean, std, size, *, generator=None, requires_grad=False)") \
+    X(FM, "bernoulli", api_bernoulli, "bernoulli(input, *, generator=None)") \
+    X(F, "manual_seed", api_manual_seed, "manual_seed(seed)") \
+    X(F, "initial_seed", api_initial_seed, "initial_seed()") \
+    X(M, "normal_", api_normal_, "normal_(self, mean=0.0, std=1.0, *, generator=None)") \
+    X(M, "uniform_", api_uniform_, "uniform_(self, a=0.0, b=1.0, *, generator=None)") \
+    X(M, "bernoulli_", api_bernoulli_, "bernoulli_(self, p=0.5, *, generator=None)") \
+    X(FM, "add", api_add, "add(input, other, *, alpha=1)") \
+    X(FM, "sub", api_sub, "sub(input, other, *, alpha=1)") \
+    X(FM, "subtract", api_sub, "subtract(input, other, *, alpha=1)") \
+    X(M, "add_", api_add_, "add_(self, other, *, alpha=1)") \
+    X(M, "sub_", api_sub_, "sub_(self, other, *, alpha=1)") \
+    X(FM, "div", api_div, "div(input, other, *, rounding_mode=None)") \
+    X(FM, "divide", api_div, "divide(input, other, *, rounding_mode=None)") \
+    X(FM, "true_divide", api_div, "true_divide(input, other, *, rounding_mode=None)") \
+    X(M, "div_", api_div_, "div_(self, other, *, rounding_mode=None)") \
+    X(FM, "multiply", api_mul, "multiply(input, other)") \
+    X(FM, "clamp", api_clamp, "clamp(input, min=None, max=None)") \
+    X(FM, "clip", api_clamp, "clip(input, min=None, max=None)") \
+    X(M, "clamp_", api_clamp_, "clamp_(self, min=None, max=None)") \
+    X(M, "clip_", api_clamp_, "clip_(self, min=None, max=None)") \
+    X(F, "where", api_where, "where(condition, input=?, other=?)") \
+    X(M, "where", api_where_method, "where(self, condition, other)") \
+    X(FM, "lerp", api_lerp, "lerp(input, end, weight)") \
+    X(M, "lerp_", api_lerp_, "lerp_(self, end, weight)") \
+    X(FM, "isclose", api_isclose, "isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False)") \
+    X(FM, "allclose", api_allclose, "allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False)") \
+    X(FM, "equal", api_equal, "equal(input, other)") \
+    X(FM, "sum", api_sum, "sum(input, " DIMSIG ", *, dtype=None)") \
+    X(FM, "mean", api_mean, "mean(input, " DIMSIG ", *, dtype=None)") \
+    X(FM, "prod", api_prod, "prod(input, " DIMSIG ", *, dtype=None)") \
+    X(FM, "amax", api_amax, "amax(input, dim=(), keepdim=False)") \
+    X(FM, "amin", api_amin, "amin(input, dim=(), keepdim=False)") \
+    X(FM, "all", api_all, "all(input, " DIMSIG ")") \
+    X(FM, "any", api_any, "any(input, " DIMSIG ")") \
+    X(FM, "count_nonzero", api_count_nonzero, "count_nonzero(input, dim=None)") \
+    X(FM, "logsumexp", api_logsumexp, "logsumexp(input, dim, keepdim=False)") \
+    X(FM, "argmax", api_argmax, "argmax(input, " DIMSIG ")") \
+    X(FM, "argmin", api_argmin, "argmin(input, " DIMSIG ")") \
+    X(FM, "std", api_std, "std(input, dim=None, unbiased=None, keepdim=False, *, correction=None)") \
+    X(FM, "var", api_var, "var(input, dim=None, unbiased=None, keepdim=False, *, correction=None)") \
+    X(FM, "max", api_max, "max(input, dim=?, keepdim=False)") \
+    X(FM, "min", api_min, "min(input, dim=?, keepdim=False)") \
+    X(FM, "cumsum", api_cumsum, "cumsum(input, dim, *, dtype=None)") \
+    X(FM, "cumprod", api_cumprod, "cumprod(input, dim, *, dtype=None)") \
+    X(FM, "softmax", api_softmax, "softmax(input, dim, dtype=None)") \
+    X(FM, "log_softmax", api_log_softmax, "log_softmax(input, dim, dtype=None)") \
+    X(FM, "sort", api_sort, "sort(input, dim=-1, descending=False, stable=False)") \
+    X(FM, "argsort", api_argsort, "argsort(input, dim=-1, descending=False, stable=False)") \
+    X(FM, "topk", api_topk, "topk(input, k, dim=-1, largest=True, sorted=True)") \
+    X(M, "view", api_view, "view(self, *shape)") \
+    X(M, "reshape", api_reshape_m, "reshape(self, *shape)") \
+    X(F, "reshape", api_reshape, "reshape(input, shape)") \
+    X(M, "view_as", api_view_as, "view_as(self, other)") \
+    X(M, "reshape_as", api_reshape_as, "reshape_as(self, other)") \
+    X(FM, "flatten", api_flatten, "flatten(input, start_dim=0, end_dim=-1)") \
+    X(FM, "unflatten", api_unflatten, "unflatten(input, dim, sizes)") \
+    X(FM, "squeeze", api_squeeze, "squeeze(input, dim=None)") \
+    X(FM, "unsqueeze", api_unsqueeze, "unsqueeze(input, dim)") \
+    X(FM, "transpose", api_transpose, "transpose(input, dim0, dim1)") \
+    X(FM, "swapdims", api_transpose, "swapdims(input, dim0, dim1)") \
+    X(FM, "swapaxes", api_transpose, "swapaxes(input, axis0, axis1)") \
+    X(FM, "t", api_t, "t(input)") \
+    X(M, "permute", api_permute, "permute(self, *dims)") \
+    X(F, "permute", api_permute, "permute(input, dims)") \
+    X(FM, "movedim", api_movedim, "movedim(input, source, destination)") \
+    X(FM, "moveaxis", api_movedim, "moveaxis(input, source, destination)") \
+    X(M, "expand", api_expand, "expand(self, *sizes)") \
+    X(M, "expand_as", api_expand_as, "expand_as(self, other)") \
+    X(FM, "broadcast_to", api_broadcast_to, "broadcast_to(input, size)") \
+    X(FM, "narrow", api_narrow, "narrow(input, dim, start, length)") \
+    X(FM, "select", api_select, "select(input, dim, index)") \
+    X(FM, "diagonal", api_diagonal, "diagonal(input, offset=0, dim1=0, dim2=1)") \
+    X(FM, "unbind", api_unbind, "unbind(input, dim=0)") \
+    X(FM, "chunk", api_chunk, "chunk(input, chunks, dim=0)") \
+    X(FM, "split", api_split, "split(input, split_size_or_sections, dim=0)") \
+    X(F, "cat", api_cat, "cat(tensors, dim=0)") \
+    X(F, "concat", api_cat, "concat(tensors, dim=0)") \
+    X(F, "stack", api_stack, "stack(tensors, dim=0)") \
+    X(F, "hstack", api_hstack, "hstack(tensors)") \
+    X(F, "vstack", api_vstack, "vstack(tensors)") \
+    X(M, "flip", api_flip, "flip(self, *dims)") \
+    X(F, "flip", api_flip, "flip(input, dims)") \
+    X(FM, "roll", api_roll, "roll(input, shifts, dims=None)") \
+    X(M, "repeat", api_repeat, "repeat(self, *sizes)") \
+    X(M, "tile", api_tile, "tile(self, *dims)") \
+    X(F, "tile", api_tile, "tile(input, dims)") \
+    X(FM, "diag", api_diag, "diag(input, diagonal=0)") \
+    X(FM, "tril", api_tril, "tril(input, diagonal=0)") \
+    X(FM, "triu", api_triu, "triu(input, diagonal=0)") \
+    X(M, "tril_", api_tril_, "tril_(self, diagonal=0)") \
+    X(M, "triu_", api_triu_, "triu_(self, diagonal=0)") \
+    X(FM, "index_select", api_index_select, "index_select(input, dim, index)") \
+    X(FM, "gather", api_gather, "gather(input, dim, index)") \
+    X(FM, "scatter", api_scatter, "scatter(input, dim, index, src=?, value=?, *, reduce=None)") \
+    X(M, "scatter_", api_scatter_, "scatter_(self, dim, index, src=?, value=?, *, reduce=None)") \
+    X(FM, "scatter_add", api_scatter_add, "scatter_add(input, dim, index, src, value=?)") \
+    X(M, "scatter_add_", api_scatter_add_, "scatter_add_(self, dim, index, src, value=?)") \
+    X(FM, "masked_fill", api_masked_fill, "masked_fill(input, mask, value)") \
+    X(M, "masked_fill_", api_masked_fill_, "masked_fill_(self, mask, value)") \
+    X(FM, "masked_select", api_masked_select, "masked_select(input, mask)") \
+    X(FM, "nonzero", api_nonzero, "nonzero(input, *, as_tuple=False)") \
+    X(FM, "take", api_take, "take(input, index)") \
+    X(FM, "mm", api_mm, "mm(input, mat2)") \
+    X(FM, "bmm", api_bmm, "bmm(input, mat2)") \
+    X(FM, "matmul", api_matmul, "matmul(input, other)") \
+    X(FM, "mv", api_mv, "mv(input, vec)") \
+    X(FM, "dot", api_dot, "dot(input, other)") \
+    X(FM, "outer", api_outer, "outer(input, vec2)") \
+    X(FM, "ger", api_outer, "ger(input, vec2)") \
+    X(FM, "addmm", api_addmm, "addmm(input, mat1, mat2, *, beta=1, alpha=1)") \
+    X(M, "item", api_item, "item(self)") \
+    X(M, "__float__", api_float_dunder, "__float__(self)") \
+    X(M, "__int__", api_int_dunder, "__int__(self)") \
+    X(M, "__index__", api_index_dunder, "__index__(self)") \
+    X(M, "__format__", api_format, "__format__(self, format_spec)") \
+    X(M, "tolist", api_tolist, "tolist(self)") \
+    X(FM, "numel", api_numel, "numel(input)") \
+    X(M, "nelement", api_numel, "nelement(self)") \
+    X(M, "dim", api_dim, "dim(self)") \
+    X(M, "ndimension", api_dim, "ndimension(self)") \
+    X(M, "size", api_size, "size(self, dim=None)") \
+    X(M, "stride", api_stride, "stride(self, dim=None)") \
+    X(M, "storage_offset", api_storage_offset, "storage_offset(self)") \
+    X(M, "data_ptr", api_data_ptr, "data_ptr(self)") \
+    X(M, "element_size", api_element_size, "element_size(self)") \
+    X(M, "is_contiguous", api_is_contiguous, "is_contiguous(self, memory_format=None)") \
+    X(FM, "is_floating_point", api_is_floating_point, "is_floating_point(input)") \
+    X(F, "is_tensor", api_is_tensor, "is_tensor(obj)") \
+    X(M, "contiguous", api_contiguous, "contiguous(self, memory_format=None)") \
+    X(FM, "clone", api_clone, "clone(input, *, memory_format=None)") \
+    X(FM, "detach", api_detach, "detach(input)") \
+    X(M, "detach_", api_detach_, "detach_(self)") \
+    X(M, "requires_grad_", api_requires_grad_, "requires_grad_(self, requires_grad=True)") \
+    X(M, "float", api_float, "float(self, memory_format=None)") \
+    X(M, "double", api_double, "double(self, memory_format=None)") \
+    X(M, "long", api_long, "long(self, memory_format=None)") \
+    X(M, "int", api_int, "int(self, memory_format=None)") \
+    X(M, "bool", api_bool, "bool(self, memory_format=None)") \
+    X(M, "cpu", api_cpu, "cpu(self)") \
+    X(M, "to", api_to, "to(self, *args, dtype=None, device=None, non_blocking=False, copy=False)") \
+    X(M, "type", api_type, "type(self, dtype=None, non_blocking=False)") \
+    X(M, "type_as", api_type_as, "type_as(self, other)") \
+    X(M, "fill_", api_fill_, "fill_(self, value)") \
+    X(M, "zero_", api_zero_, "zero_(self)") \
+    X(M, "copy_", api_copy_, "copy_(self, src, non_blocking=False)") \
+    X(M, "new_zeros", api_new_zeros, "new_zeros(self, *size, dtype=None, device=None, requires_grad=False)") \
+    X(M, "new_ones", api_new_ones, "new_ones(self, *size, dtype=None, device=None, requires_grad=False)") \
+    X(M, "new_empty", api_new_empty, "new_empty(self, *size, dtype=None, device=None, requires_grad=False)") \
+    X(M, "new_full", api_new_full, "new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False)") \
+    X(M, "new_tensor", api_new_tensor, "new_tensor(self, data, *, dtype=None, device=None, requires_grad=False)") \
+    X(F, "set_printoptions", api_set_printoptions, "set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None)") \
+    X(F, "get_default_dtype", api_get_default_dtype, "get_default_dtype()")
+
+#define ROW(n, f, s) {n, f, s, NULL, NULL},
+#define FN_F(n, f, s)  ROW(n, f, s)
+#define FN_FM(n, f, s) ROW(n, f, s)
+#define FN_M(n, f, s)
+#define ME_F(n, f, s)
+#define ME_FM(n, f, s) ROW(n, f, s)
+#define ME_M(n, f, s)  ROW(n, f, s)
+#define AS_FN(flag, n, f, s)   FN_##flag(n, f, s)
+#define AS_METH(flag, n, f, s) ME_##flag(n, f, s)
+
+#define UNARY_FN(N, n, k)   {#n, api_##n, #n "(input)", NULL, NULL},
+#define UNARY_METH(N, n, k) {#n, api_##n, #n "(self)", NULL, NULL}, {#n "_", api_##n##_, #n "_(self)", NULL, NULL},
+#define BINARY_FN(N, n)     {#n, api_##n, #n "(input, other)", NULL, NULL},
+#define BINARY_METH(N, n)   {#n, api_##n, #n "(self, other)", NULL, NULL}, {#n "_", api_##n##_, #n "_(self, other)", NULL, NULL},
+
+static const TnMethodDef torch_functions[] = {
+    API_TABLE(AS_FN) TN_UNARY_OPS(UNARY_FN) BINARY_API(BINARY_FN)
+    {"absolute", api_abs, "absolute(input)", NULL, NULL},
+    {"negative", api_neg, "negative(input)", NULL, NULL},
+    {"greater", api_gt, "greater(input, other)", NULL, NULL},
+    {"less", api_lt, "less(input, other)", NULL, NULL},
+    {"greater_equal", api_ge, "greater_equal(input, other)", NULL, NULL},
+    {"less_equal", api_le, "less_equal(input, other)", NULL, NULL},
+    {"not_equal", api_ne, "not_equal(input, other)", NULL, NULL},
+    {NULL},
+};
+
+static const TnMethodDef tensor_methods[] = {
+    API_TABLE(AS_METH) TN_UNARY_OPS(UNARY_METH) BINARY_METH(MUL, mul)
+    BINARY_METH(FLOORDIV, floor_divide) BINARY_METH(REM, remainder) BINARY_METH(FMOD, fmod)
+    BINARY_METH(POW, pow) BINARY_METH(MAXIMUM, maximum) BINARY_METH(MINIMUM, minimum)
+    BINARY_METH(ATAN2, atan2) BINARY_METH(BITAND, bitwise_and) BINARY_METH(BITOR, bitwise_or)
+    BINARY_METH(BITXOR, bitwise_xor) BINARY_METH(LSHIFT, bitwise_left_shift)
+    BINARY_METH(RSHIFT, bitwise_right_shift) BINARY_METH(EQ, eq) BINARY_METH(NE, ne)
+    BINARY_METH(LT, lt) BINARY_METH(LE, le) BINARY_METH(GT, gt) BINARY_METH(GE, ge)
+    BINARY_METH(LAND, logical_and) BINARY_METH(LOR, logical_or) BINARY_METH(LXOR, logical_xor)
+    {"absolute", api_abs, "absolute(self)", NULL, NULL},
+    {"negative", api_neg, "negative(self)", NULL, NULL},
+    {"__abs__", api_abs, "__abs__(self)", NULL, NULL},
+    {NULL},
+};
+
+TnType tn_tensor_type = {
+    .head = {TN_IMMORTAL, &tn_type_type},
+    .name = "Tensor",
+    .flags = TN_TYPE_BASETYPE,
+    .dealloc = tensor_dealloc,
+    .repr = tensor_repr_slot,
+    .richcmp = tensor_richcmp,
+    .binop = tensor_binop,
+    .unop = tensor_unop,
+    .truth = tensor_truth,
+    .iter = tensor_iter_slot,
+    .len = tensor_len,
+    .getitem = tensor_getitem,
+    .setitem = tensor_setitem,
+    .contains = tensor_contains,
+    .construct = tensor_construct,
+    .methods = tensor_methods,
+    .getset = tensor_getset,
+};
+
+TnType tn_parameter_type = {
+    .head = {TN_IMMORTAL, &tn_type_type},
+    .name = "Parameter",
+    .base = &tn_tensor_type,
+    .flags = TN_TYPE_BASETYPE,
+    .dealloc = tensor_dealloc,
+    .repr = tensor_repr_slot,
+    .richcmp = tensor_richcmp,
+    .binop = tensor_binop,
+    .unop = tensor_unop,
+    .truth = tensor_truth,
+    .iter = tensor_iter_slot,
+    .len = tensor_len,
+    .getitem = tensor_getitem,
+    .setitem = tensor_setitem,
+    .contains = tensor_contains,
+    .construct = parameter_construct,
+};
+
+bool tensor_type_check(TnType *t)
+{
+    for (; t; t = t->base)
+        if (t == &tn_tensor_type)
+            return true;
+    return false;
+}
+
+int tensor_api_add_methods(TnState *st, const TnMethodDef *defs)
+{
+    for (const TnMethodDef *d = defs; d->name; d++) {
+        TnValue f = native_new(st, d, tn_obj(&tn_tensor_type));
+        if (IS_UNDEF(f))
+            return -1;
+        int rc = dict_set_str(st, tn_tensor_type.dict, str_intern(d->name), f);
+        tn_decref(f);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Method rows share the function rows' signatures; the binder passes the receiver
+ * only to a first parameter named `self`, so rename it ("add(input, ..." ->
+ * "add(self, ..."). Builds the Tensor method table once at startup. */
+static TnMethodDef *method_table(TnState *st)
+{
+    size_t n = sizeof tensor_methods / sizeof tensor_methods[0];
+    TnMethodDef *defs = tn_malloc(sizeof(TnMethodDef) * n);
+    if (!defs)
+        return (void)tn_no_memory(st), NULL;
+    for (size_t i = 0; i < n; i++) {
+        defs[i] = tensor_methods[i];
+        const char *sig = defs[i].sig;
+        const char *open = sig ? strchr(sig, '(') : NULL;
+        if (!open || !strncmp(open + 1, "self", 4))
+            continue;
+        size_t skip = strcspn(open + 1, ",)");
+        size_t len = strlen(sig) + 8;
+        char *t = tn_malloc(len);
+        if (!t)
+            return (void)tn_no_memory(st), NULL;
+        snprintf(t, len, "%.*sself%s", (int)(open + 1 - sig), sig, open + 1 + skip);
+        defs[i].sig = t;
+    }
+    return defs;
+}
+
+/* Names in the torch namespace that are not in torch.__all__, so that
+ * `from torch import *` must skip them (else float/int/bool shadow the builtins). */
+const char *const tensor_api_private_names[] = {
+    "float32", "float", "float64", "double", "int64", "long", "int32", "int", "bool",
+    "strided", "sparse_coo", NULL,
+};
+
+static int ns_set(TnState *st, TnValue ns, const char *name, TnValue v)
+{
+    return dict_set_str(st, ns_dict(ns), str_intern(name), v);
+}
+
+int tensor_api_init(TnState *st, TnValue torch_ns)
+{
+    static TnMethodDef *methods;
+    if (!methods && !(methods = method_table(st)))
+        return -1;
+    tn_tensor_type.methods = methods;
+    if (tensor_types_init(st) < 0 || type_ready(st, &tn_tensor_type) < 0 ||
+        type_ready(st, &tn_parameter_type) < 0 || ns_add_methods(st, torch_ns, torch_functions) < 0)
+        return -1;
+    tensor_api_torch_ns = torch_ns;
+    static const struct {
+        const char *name;
+        TnDType dt;
+    } dtypes[] = {{"float32", DT_FLOAT32}, {"float", DT_FLOAT32}, {"float64", DT_FLOAT64},
+                  {"double", DT_FLOAT64},  {"int64", DT_INT64},   {"long", DT_INT64},
+                  {"int32", DT_INT32},     {"int", DT_INT32},     {"bool", DT_BOOL}};
+    for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
+        if (ns_set(st, torch_ns, dtypes[i].name, dtype_value(dtypes[i].dt)) < 0)
+            return -1;
+    if (ns_set(st, torch_ns, "Tensor", tn_obj(&tn_tensor_type)) < 0 ||
+        ns_set(st, torch_ns, "Size", tn_obj(&tn_size_type)) < 0 ||
+        ns_set(st, torch_ns, "dtype", tn_obj(&tn_dtype_type)) < 0 ||
+        ns_set(st, torch_ns, "device", tn_obj(&tn_device_type)) < 0 ||
+        ns_set(st, torch_ns, "strided", layout_value(false)) < 0 ||
+        ns_set(st, torch_ns, "sparse_coo", layout_value(true)) < 0 ||
+        ns_set(st, torch_ns, "inf", tn_float(INFINITY)) < 0 ||
+        ns_set(st, torch_ns, "nan", tn_float(NAN)) < 0)
+        return -1;
+    tensor_api_linalg_ns = ns_new(st, "torch.linalg");
+    tensor_api_sparse_ns = ns_new(st, "torch.sparse");
+    if (IS_UNDEF(tensor_api_linalg_ns) || IS_UNDEF(tensor_api_sparse_ns) ||
+        ns_set(st, torch_ns, "linalg", tensor_api_linalg_ns) < 0 ||
+        ns_set(st, torch_ns, "sparse", tensor_api_sparse_ns) < 0)
+        return -1;
+    /* the namespace dict holds them; keep borrowed handles for other engineers */
+    tn_decref(tensor_api_linalg_ns);
+    tn_decref(tensor_api_sparse_ns);
+    return 0;
+}

@@ -1,0 +1,17 @@
+/* modules.h: the predefined namespaces math, time and sys (mod_math.c, mod_time.c, mod_sys.c). */
+#ifndef TN_MODULES_H
+#define TN_MODULES_H
+
+#include "object.h"
+
+/* Each returns a new namespace object (new reference), or V_UNDEF with
+ * MemoryError pending. Called once at start-up. */
+TN_MUST_CHECK TnValue mod_math_new(TnState *st);
+TN_MUST_CHECK TnValue mod_time_new(TnState *st);
+TN_MUST_CHECK TnValue mod_sys_new(TnState *st);
+
+/* Sets sys.argv to the list of argv[0..argc) as str. Returns 0, or -1 with
+ * MemoryError pending. */
+TN_MUST_CHECK int mod_sys_set_argv(TnState *st, TnValue sys_ns, int argc, char **argv);
+
+#endif
