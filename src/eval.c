@@ -29,15 +29,16 @@ static TnStr *s_enter, *s_exit, *s_underscore, *s_name, *s_doc, *s_module, *s_qu
 
 /* -------------------------------------------------------------- helpers */
 
-static char *stack_base;
-static size_t stack_limit;
+char *tn_stack_base;
+size_t tn_stack_limit;
+#define stack_base tn_stack_base
+#define stack_limit tn_stack_limit
 
 /* Guards the C stack: deep recursion through natives (repr of nested lists,
  * sort keys, ...) must end in RecursionError, never a crash. */
 int eval_check_stack(TnState *st)
 {
-    char here;
-    if (stack_base && (size_t)(stack_base - &here) > stack_limit) {
+    if (!eval_stack_ok()) {
         tn_raise(st, tn_RecursionError, "maximum recursion depth exceeded");
         return -1;
     }
@@ -94,6 +95,28 @@ static TnStr *node_str(TnAst *n)
 
 /* --------------------------------------------------------------- names */
 
+/* Finds name in a globals dict, remembering the entry's position in the node:
+ * entries never move while the key stays (only a resize compacts them), so a
+ * matching key at the cached position means the value there is current. */
+static inline TnValue global_cached(TnDict *d, TnAst *n)
+{
+    int64_t ix = n->ival - 1;
+    if (ix >= 0 && ix < d->nentries) {
+        TnDictEntry *e = &d->entries[ix];
+        if (e->key.tag == V_OBJ && e->key.u.o == (TnObject *)n->cache)
+            return e->value;
+    }
+    TnValue v = dict_get_str(d, n->cache);
+    if (!IS_UNDEF(v)) {
+        for (int64_t i = 0; i < d->nentries; i++)
+            if (d->entries[i].key.tag == V_OBJ && d->entries[i].key.u.o == (TnObject *)n->cache) {
+                n->ival = i + 1;
+                break;
+            }
+    }
+    return v;
+}
+
 static TnValue load_global(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     TnStr *name = n->cache;
@@ -103,7 +126,7 @@ static TnValue load_global(TnState *st, TnFrameInfo *f, TnAst *n)
         if (!IS_UNDEF(v))
             return tn_ref(v);
     }
-    v = dict_get_str(f->globals, name);
+    v = global_cached(f->globals, n);
     if (!IS_UNDEF(v))
         return tn_ref(v);
     v = dict_get_str(st->builtins, name);
@@ -154,6 +177,14 @@ static int store_name(TnState *st, TnFrameInfo *f, TnAst *n, TnValue v)
     }
     default: {
         TnDict *d = (f->locals_dict && !(n->flags & 1)) ? f->locals_dict : f->globals;
+        int64_t ix = n->ival - 1;
+        if (d == f->globals && ix >= 0 && ix < d->nentries &&
+            d->entries[ix].key.tag == V_OBJ && d->entries[ix].key.u.o == (TnObject *)n->cache) {
+            old = d->entries[ix].value; /* cached entry of this global: update in place */
+            d->entries[ix].value = v;
+            tn_decref(old);
+            return 0;
+        }
         int rc = dict_set_str(st, d, n->cache, v);
         tn_decref(v);
         return rc;
@@ -193,6 +224,25 @@ static TnAst binding_name(TnAst *n)
     TnAst tmp = {.kind = AST_NAME, .scope = n->scope, .slot = n->slot, .flags = n->flags};
     tmp.cache = n->cache;
     return tmp;
+}
+
+/* Evaluates the leaves that need no call (constants, bound locals) in place; the
+ * hot operands of arithmetic, comparisons and calls are almost always these. */
+static inline TnValue operand(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    switch (n->kind) {
+    case AST_INT:
+        return tn_int(n->ival);
+    case AST_FLOAT:
+        return tn_float(n->fval);
+    case AST_NAME:
+        if (n->scope == SCOPE_LOCAL && TN_LIKELY(!IS_UNDEF(f->slots[n->slot])))
+            return tn_ref(f->slots[n->slot]);
+        break;
+    default:
+        break;
+    }
+    return eval(st, f, n);
 }
 
 /* ----------------------------------------------------------- arithmetic */
@@ -354,8 +404,19 @@ static void args_free(ArgBuf *a)
         tn_free(a->kw);
 }
 
+static int args_push_slow(TnState *st, ArgBuf *a, TnValue v, TnStr *kw);
+
 /* Appends v (stolen); positional values must all come before keywords. */
-static int args_push(TnState *st, ArgBuf *a, TnValue v, TnStr *kw)
+static inline int args_push(TnState *st, ArgBuf *a, TnValue v, TnStr *kw)
+{
+    if (!kw && a->nargs < a->cap && a->nkw == 0) {
+        a->v[a->nargs++] = v;
+        return 0;
+    }
+    return args_push_slow(st, a, v, kw);
+}
+
+static int args_push_slow(TnState *st, ArgBuf *a, TnValue v, TnStr *kw)
 {
     int n = a->nargs + a->nkw;
     if (n == a->cap) {
@@ -489,12 +550,60 @@ static int eval_args(TnState *st, TnFrameInfo *f, TnAst *n, ArgBuf *buf)
             if (rc < 0)
                 return -1;
         } else {
-            TnValue v = eval(st, f, arg);
+            TnValue v = operand(st, f, arg);
             if (IS_UNDEF(v) || args_push(st, buf, v, NULL) < 0)
                 return -1;
         }
     }
     return 0;
+}
+
+/* Calls a plain user function whose parameters are exactly the call's positional
+ * arguments: the arguments are evaluated straight into the callee's frame slots. */
+static bool direct_callable(TnFunction *fn, TnAst *n, bool has_self)
+{
+    TnScope *sc = fn->scope;
+    if (!has_self && n->cache == sc) /* this call site already checked this code */
+        return true;
+    if (sc->nparams != sc->npos || sc->npos != n->items.n + (has_self ? 1 : 0))
+        return false;
+    for (int i = 0; i < n->items.n; i++) {
+        int k = n->items.items[i]->kind;
+        if (k == AST_KEYWORD || k == AST_STARRED || k == AST_DSTAR)
+            return false;
+    }
+    if (!has_self)
+        n->cache = sc;
+    return true;
+}
+
+static TnValue call_direct(TnState *st, TnFrameInfo *f, TnAst *n, TnFunction *fn, TnValue self)
+{
+    int nslots = fn->scope->nslots;
+    TnValue small[16];
+    TnValue *slots = nslots <= 16 ? small : tn_malloc((size_t)nslots * sizeof(TnValue));
+    if (!slots)
+        return tn_no_memory(st);
+    int k = 0;
+    if (!IS_UNDEF(self))
+        slots[k++] = tn_ref(self);
+    for (int i = 0; i < n->items.n; i++) {
+        TnValue v = operand(st, f, n->items.items[i]);
+        if (IS_UNDEF(v)) {
+            while (k > 0)
+                tn_decref(slots[--k]);
+            if (slots != small)
+                tn_free(slots);
+            return v;
+        }
+        slots[k++] = v;
+    }
+    for (int i = k; i < nslots; i++)
+        slots[i] = tn_undef();
+    TnValue r = function_run(st, fn, slots);
+    if (slots != small)
+        tn_free(slots);
+    return r;
 }
 
 static TnValue eval_call(TnState *st, TnFrameInfo *f, TnAst *n)
@@ -527,6 +636,15 @@ static TnValue eval_call(TnState *st, TnFrameInfo *f, TnAst *n)
                 if (!IS_UNDEF(m) && !IS_FUNCTION(m) && !IS_NATIVE(m))
                     m = tn_undef();
             }
+        }
+        if (!IS_UNDEF(m) && IS_FUNCTION(m) && direct_callable(AS_FUNCTION(m), n, true)) {
+            tn_incref(m);
+            result = call_direct(st, f, n, AS_FUNCTION(m), obj);
+            tn_decref(m);
+            tn_decref(obj);
+            if (IS_UNDEF(result))
+                eval_record(st, f, n);
+            return result;
         }
         if (!IS_UNDEF(m)) {
             tn_incref(m);
@@ -564,6 +682,13 @@ static TnValue eval_call(TnState *st, TnFrameInfo *f, TnAst *n)
     TnValue fn = eval(st, f, callee);
     if (IS_UNDEF(fn))
         return fn;
+    if (IS_FUNCTION(fn) && direct_callable(AS_FUNCTION(fn), n, false)) {
+        result = call_direct(st, f, n, AS_FUNCTION(fn), tn_undef());
+        tn_decref(fn);
+        if (IS_UNDEF(result))
+            eval_record(st, f, n);
+        return result;
+    }
     if (eval_args(st, f, n, &buf) < 0) {
         result = tn_undef();
     } else if (IS_FUNCTION(fn)) {
@@ -1067,9 +1192,22 @@ static TnValue eval_index(TnState *st, TnFrameInfo *f, TnAst *n)
 
 static TnValue eval_compare(TnState *st, TnFrameInfo *f, TnAst *n)
 {
-    TnValue left = eval(st, f, n->items.items[0]);
+    TnValue left = operand(st, f, n->items.items[0]);
     if (IS_UNDEF(left))
         return left;
+    if (n->items.n == 2) {
+        TnValue right = operand(st, f, n->items.items[1]);
+        if (IS_UNDEF(right)) {
+            tn_decref(left);
+            return right;
+        }
+        TnValue r = compare(st, n->cmpops[0], left, right);
+        tn_decref(left);
+        tn_decref(right);
+        if (IS_UNDEF(r))
+            eval_record(st, f, n);
+        return r;
+    }
     int nops = n->items.n - 1;
     for (int i = 0; i < nops; i++) {
         TnValue right = eval(st, f, n->items.items[i + 1]);
@@ -1164,10 +1302,10 @@ static TnValue eval(TnState *st, TnFrameInfo *f, TnAst *n)
     case AST_CALL:
         return eval_call(st, f, n);
     case AST_BINOP:
-        a = eval(st, f, n->a);
+        a = operand(st, f, n->a);
         if (IS_UNDEF(a))
             return a;
-        b = eval(st, f, n->b);
+        b = operand(st, f, n->b);
         if (IS_UNDEF(b)) {
             tn_decref(a);
             return b;
@@ -1217,7 +1355,7 @@ static TnValue eval(TnState *st, TnFrameInfo *f, TnAst *n)
         a = eval(st, f, n->a);
         if (IS_UNDEF(a))
             return a;
-        int t = tn_truthy(st, a);
+        int t = a.tag == V_BOOL ? (int)a.u.i : tn_truthy(st, a);
         tn_decref(a);
         if (t < 0)
             return tn_undef();

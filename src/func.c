@@ -166,42 +166,15 @@ static int bind_args(TnState *st, TnFunction *fn, TnValue *slots, TnValue self,
     return 0;
 }
 
-TnValue function_call(TnState *st, TnFunction *fn, TnValue self, const TnValue *args, int nargs,
-                      TnStr *const *kwnames, int nkw)
+/* Runs fn over slots whose parameters are bound (the rest UNDEF); releases the
+ * slots' references. Cells and free variables are set up here. */
+TnValue function_run(TnState *st, TnFunction *fn, TnValue *slots)
 {
     TnScope *sc = fn->scope;
-    if (TN_UNLIKELY(++st->depth > st->recursion_limit) || eval_check_stack(st) < 0) {
-        st->depth--;
-        if (IS_UNDEF(st->exc))
-            tn_raise(st, tn_RecursionError, "maximum recursion depth exceeded");
-        return tn_undef();
-    }
     int nslots = sc->nslots;
-    TnValue small[16];
-    TnValue *slots = small;
-    if (nslots > 16) {
-        slots = tn_malloc((size_t)nslots * sizeof(TnValue));
-        if (!slots) {
-            st->depth--;
-            return tn_no_memory(st);
-        }
-    }
-    for (int i = 0; i < nslots; i++)
-        slots[i] = tn_undef();
     TnValue result = tn_undef();
-    /* fast path: exactly the positional parameters, nothing else */
-    int given = nargs + (IS_UNDEF(self) ? 0 : 1);
-    if (nkw == 0 && given == sc->npos && sc->nparams == sc->npos) {
-        int k = 0;
-        if (!IS_UNDEF(self)) {
-            tn_incref(self);
-            slots[k++] = self;
-        }
-        for (int i = 0; i < nargs; i++) {
-            tn_incref(args[i]);
-            slots[k++] = args[i];
-        }
-    } else if (bind_args(st, fn, slots, self, args, nargs, kwnames, nkw) < 0) {
+    if (TN_UNLIKELY(++st->depth > st->recursion_limit || !eval_stack_ok())) {
+        tn_raise(st, tn_RecursionError, "maximum recursion depth exceeded");
         goto done;
     }
     for (int i = 0; i < sc->ncells; i++) {
@@ -227,11 +200,49 @@ TnValue function_call(TnState *st, TnFunction *fn, TnValue self, const TnValue *
     result = eval_function_body(st, &f, fn);
     st->frame = f.prev;
 done:
+    st->depth--;
     for (int i = 0; i < nslots; i++)
         tn_decref(slots[i]);
+    return result;
+}
+
+TnValue function_call(TnState *st, TnFunction *fn, TnValue self, const TnValue *args, int nargs,
+                      TnStr *const *kwnames, int nkw)
+{
+    TnScope *sc = fn->scope;
+    int nslots = sc->nslots;
+    TnValue small[16];
+    TnValue *slots = small;
+    if (nslots > 16) {
+        slots = tn_malloc((size_t)nslots * sizeof(TnValue));
+        if (!slots)
+            return tn_no_memory(st);
+    }
+    for (int i = 0; i < nslots; i++)
+        slots[i] = tn_undef();
+    TnValue result;
+    /* fast path: exactly the positional parameters, nothing else */
+    int given = nargs + (IS_UNDEF(self) ? 0 : 1);
+    if (nkw == 0 && given == sc->npos && sc->nparams == sc->npos) {
+        int k = 0;
+        if (!IS_UNDEF(self)) {
+            tn_incref(self);
+            slots[k++] = self;
+        }
+        for (int i = 0; i < nargs; i++) {
+            tn_incref(args[i]);
+            slots[k++] = args[i];
+        }
+        result = function_run(st, fn, slots);
+    } else if (bind_args(st, fn, slots, self, args, nargs, kwnames, nkw) < 0) {
+        for (int i = 0; i < nslots; i++)
+            tn_decref(slots[i]);
+        result = tn_undef();
+    } else {
+        result = function_run(st, fn, slots);
+    }
     if (slots != small)
         tn_free(slots);
-    st->depth--;
     return result;
 }
 

@@ -79,6 +79,8 @@ TN_MUST_CHECK TnValue function_call(TnState *st, TnFunction *fn, TnValue self,
                                     const TnValue *args, int nargs, TnStr *const *kwnames,
                                     int nkw);
 TN_MUST_CHECK int func_types_init(TnState *st);
+/* Runs fn over a frame whose parameter slots are bound; consumes the slots' refs. */
+TN_MUST_CHECK TnValue function_run(TnState *st, TnFunction *fn, TnValue *slots);
 
 /* class.c */
 /* Builds a class from its namespace (runs no code). New reference. */
@@ -91,6 +93,14 @@ TN_MUST_CHECK TnValue eval_function_body(TnState *st, TnFrameInfo *f, TnFunction
 /* Records a traceback entry for the node in the frame (once per frame). */
 void eval_record(TnState *st, TnFrameInfo *f, TnAst *at);
 TN_MUST_CHECK int eval_check_stack(TnState *st);
+extern char *tn_stack_base;
+extern size_t tn_stack_limit;
+/* true while the C stack has room (the limit leaves a margin for natives) */
+static inline bool eval_stack_ok(void)
+{
+    char here;
+    return !tn_stack_base || (size_t)(tn_stack_base - &here) <= tn_stack_limit;
+}
 
 /* import.c */
 TN_MUST_CHECK TnValue import_module(TnState *st, const char *dotted, TnFrameInfo *f);

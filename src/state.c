@@ -17,6 +17,7 @@ __attribute__((weak)) int tensor_api_init(TnState *st, TnValue torch_ns);
 __attribute__((weak)) int stdlib_init(TnState *st);
 __attribute__((weak)) int autograd_init(TnState *st, TnValue torch_ns);
 __attribute__((weak)) int linalg_api_init(TnState *st, TnValue torch_ns);
+__attribute__((weak)) int io_api_init(TnState *st, TnValue torch_ns);
 
 /* Names the prelude's `from builtins import ...` puts back over torch's. */
 static const char *builtins_win[] = {"abs", "all", "any", "max", "min", "pow", "range", "round",
@@ -79,6 +80,8 @@ static int init_modules(TnState *st, int argc, char **argv)
     if (tensor_api_init && tensor_api_init(st, module(st, "torch")) < 0)
         return -1;
     if (linalg_api_init && linalg_api_init(st, module(st, "torch")) < 0)
+        return -1;
+    if (io_api_init && io_api_init(st, module(st, "torch")) < 0)
         return -1;
     if (autograd_init && autograd_init(st, module(st, "torch")) < 0)
         return -1;
