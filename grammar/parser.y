@@ -15,20 +15,18 @@
 
 %include {
 #include "parse_internal.h"
-#include <assert.h>
 /* The first error ends the parse: no lemon error recovery. */
 #define YYNOERRORRECOVERY 1
-/* parse_internal.h declares TnLemonAlloc with a size_t argument */
-#define YYMALLOCARGTYPE size_t
 }
 
 /* A syntax error at end of input means "incomplete" (the REPL reads another
  * line); anywhere else it is a SyntaxError at that token (parse_syntax_error). */
 %syntax_error { parse_syntax_error(p, yymajor, yyminor); }
 
-/* Every bracket level and block level costs a few stack entries; the driver
- * caps brackets at 200 and indentation at 100, so 10000 entries are only
- * exceeded by absurd unary or ** chains (`- - - ... x`), reported the same way. */
+/* Each bracket or block level costs a few stack entries (a dozen at worst);
+ * the driver caps brackets at 200 and indentation at 100, so 10000 entries are
+ * only exceeded by absurd chains of prefix or right-associative operators
+ * (`- - - ... x`, `2**2**...`), reported as "expression too complex". */
 %stack_size 10000
 %stack_overflow { parse_stack_overflow(p); }
 

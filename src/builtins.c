@@ -1,4 +1,4 @@
-/* builtins.c: the builtin functions (print, len, sorted, min, isinstance, ...), their iterator types, and the builtins namespace. */
+/* builtins.c: builtin functions (print, len, sorted, isinstance, help, ...) and their iterators. */
 #include "builtins.h"
 #include "eval.h"
 #include "exc.h"
@@ -1439,6 +1439,39 @@ static bool put_func_sig(TnState *st, TnBuf *b, TnFunction *fn, bool skip_self, 
     return ok && buf_putc(b, ')');
 }
 
+/* Appends s with newlines shown as \n (print's default end='\n'). */
+static bool put_escaped(TnBuf *b, const char *s)
+{
+    bool ok = true;
+    for (; *s && ok; s++)
+        ok = *s == '\n' ? buf_puts(b, "\\n") : buf_putc(b, *s);
+    return ok;
+}
+
+/* The module a native function lives in: "builtins", a predefined namespace's
+ * name, or NULL (a method). Found by identity, since natives keep no owner
+ * namespace (that would be a reference cycle). */
+static const char *native_module(TnState *st, TnValue f)
+{
+    TnNative *n = (TnNative *)AS_OBJ(f);
+    TnStr *name = str_intern(n->def->name);
+    if (!name || !IS_UNDEF(n->self))
+        return NULL;
+    if (AS_OBJ(dict_get_str(st->builtins, name)) == AS_OBJ(f))
+        return "builtins";
+    int64_t pos = 0;
+    TnValue k, ns;
+    while (st->modules && dict_next(st->modules, &pos, &k, &ns)) {
+        if (!IS_TYPEOF(ns, &tn_namespace_type))
+            continue;
+        TnValue v = dict_get_str(ns_dict(ns), name);
+        TnValue mod = dict_get_str(ns_dict(ns), str_intern("__name__"));
+        if (IS_OBJ(v) && AS_OBJ(v) == AS_OBJ(f) && IS_STR(mod))
+            return AS_STR(mod)->data;
+    }
+    return NULL;
+}
+
 /* A native's signature text, without `self` when bound. */
 static bool put_native_sig(TnBuf *b, const TnNative *n)
 {
@@ -1450,9 +1483,9 @@ static bool put_native_sig(TnBuf *b, const TnNative *n)
         const char *rest = paren + 5;
         while (*rest == ',' || *rest == ' ')
             rest++;
-        return buf_putn(b, sig, (size_t)(paren + 1 - sig)) && buf_puts(b, rest);
+        return buf_putn(b, sig, (size_t)(paren + 1 - sig)) && put_escaped(b, rest);
     }
-    return buf_puts(b, sig);
+    return put_escaped(b, sig);
 }
 
 static bool put_value_doc(TnBuf *b, TnValue doc, const char *prefix)
@@ -1462,29 +1495,151 @@ static bool put_value_doc(TnBuf *b, TnValue doc, const char *prefix)
     return put_doc(b, AS_STR(doc)->data, prefix);
 }
 
-/* One entry of a class listing: "name(sig)" then its doc, with the " |  " bar. */
-static bool put_member(TnState *st, TnBuf *b, TnStr *name, TnValue v)
+/* Sections of a class listing, in pydoc's order. */
+enum {
+    SEC_METHOD,
+    SEC_CLASSMETHOD,
+    SEC_STATICMETHOD,
+    SEC_READONLY,
+    SEC_DESCRIPTOR,
+    SEC_DATA,
+    NSEC
+};
+
+static const char *const section_names[NSEC] = {
+    "Methods", "Class methods", "Static methods", "Readonly properties", "Data descriptors",
+    "Data and other attributes",
+};
+
+typedef struct {
+    const char *name;
+    TnValue v; /* borrowed; UNDEF for the __dict__/__weakref__ pseudo-entries */
+    int sec;
+} HelpEntry;
+
+static int section_of(TnValue v)
 {
-    bool ok = buf_puts(b, " |  ");
-    TnValue f = v;
-    if (IS_TYPEOF(v, &tn_staticmethod_type) || IS_TYPEOF(v, &tn_classmethod_type))
-        f = ((TnWrapper *)AS_OBJ(v))->func;
-    if (IS_FUNCTION(f)) {
-        ok = ok && buf_puts(b, name->data) &&
-             put_func_sig(st, b, AS_FUNCTION(f), IS_TYPEOF(v, &tn_classmethod_type), false);
-        ok = ok && buf_putc(b, '\n') && put_value_doc(b, AS_FUNCTION(f)->doc, " |      ");
-    } else if (IS_NATIVE(v)) {
-        ok = ok && put_native_sig(b, (TnNative *)AS_OBJ(v)) && buf_putc(b, '\n');
-        if (((TnNative *)AS_OBJ(v))->def->doc)
-            ok = ok && put_doc(b, ((TnNative *)AS_OBJ(v))->def->doc, " |      ");
-    } else {
-        ok = ok && buf_puts(b, name->data) && buf_putc(b, '\n');
+    if (IS_TYPEOF(v, &tn_property_type)) {
+        TnValue fset = ((TnProperty *)AS_OBJ(v))->fset;
+        return IS_UNDEF(fset) || IS_NONE(fset) ? SEC_READONLY : SEC_DESCRIPTOR;
     }
-    return ok && buf_puts(b, " |  \n");
+    if (IS_TYPEOF(v, &tn_classmethod_type))
+        return SEC_CLASSMETHOD;
+    if (IS_TYPEOF(v, &tn_staticmethod_type))
+        return SEC_STATICMETHOD;
+    if (IS_FUNCTION(v) || IS_NATIVE(v))
+        return SEC_METHOD;
+    return SEC_DATA;
 }
 
-/* help() on a class: header, constructor, doc, then its methods, properties and
- * data attributes, and those inherited from user base classes. */
+/* pydoc's visiblename: dunders are shown (but not bookkeeping ones), _private not. */
+static bool visible_name(const char *nm)
+{
+    static const char *const hidden[] = {"__doc__", "__module__", "__name__", "__qualname__",
+                                         "__dict__", "__weakref__", "__slots__"};
+    for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++)
+        if (strcmp(nm, hidden[i]) == 0)
+            return false;
+    size_t n = strlen(nm);
+    if (n > 4 && nm[0] == '_' && nm[1] == '_' && nm[n - 1] == '_' && nm[n - 2] == '_')
+        return true;
+    return nm[0] != '_';
+}
+
+static int entry_cmp(const void *x, const void *y)
+{
+    return strcmp(((const HelpEntry *)x)->name, ((const HelpEntry *)y)->name);
+}
+
+/* One entry of a class listing with the " |  " bar: signature or name, then doc. */
+static bool put_entry(TnState *st, TnBuf *b, const HelpEntry *e)
+{
+    static const char *const pseudo_docs[] = {"dictionary for instance variables",
+                                              "list of weak references to the object"};
+    if (IS_UNDEF(e->v))
+        return buf_printf(b, " |  %s\n |      %s\n |  \n", e->name,
+                          pseudo_docs[strcmp(e->name, "__dict__") != 0]);
+    TnValue v = e->v, doc = tn_undef();
+    bool ok = buf_puts(b, " |  ");
+    switch (e->sec) {
+    case SEC_CLASSMETHOD:
+    case SEC_STATICMETHOD:
+    case SEC_METHOD: {
+        TnValue f = e->sec == SEC_METHOD ? v : ((TnWrapper *)AS_OBJ(v))->func;
+        if (IS_FUNCTION(f)) {
+            ok = ok && buf_puts(b, e->name) &&
+                 put_func_sig(st, b, AS_FUNCTION(f), e->sec == SEC_CLASSMETHOD, false);
+            doc = AS_FUNCTION(f)->doc;
+        } else if (IS_NATIVE(f)) {
+            ok = ok && put_native_sig(b, (TnNative *)AS_OBJ(f));
+            if (((TnNative *)AS_OBJ(f))->def->doc)
+                doc = tn_str(st, ((TnNative *)AS_OBJ(f))->def->doc);
+            else
+                doc = tn_none();
+            if (IS_UNDEF(doc))
+                return false;
+            ok = ok && (e->sec != SEC_CLASSMETHOD || buf_puts(b, " from builtins.type")) &&
+                 buf_putc(b, '\n') && put_value_doc(b, doc, " |      ");
+            tn_decref(doc);
+            return ok && buf_puts(b, " |  \n");
+        } else {
+            ok = ok && buf_puts(b, e->name);
+        }
+        if (e->sec == SEC_CLASSMETHOD)
+            ok = ok && buf_puts(b, " from builtins.type");
+        break;
+    }
+    case SEC_READONLY:
+    case SEC_DESCRIPTOR: {
+        TnProperty *p = (TnProperty *)AS_OBJ(v);
+        doc = IS_STR(p->doc) ? p->doc : IS_FUNCTION(p->fget) ? AS_FUNCTION(p->fget)->doc : doc;
+        ok = ok && buf_puts(b, e->name);
+        break;
+    }
+    default: {
+        TnValue r = tn_repr(st, v);
+        if (IS_UNDEF(r))
+            return false;
+        ok = ok && buf_printf(b, "%s = %s", e->name, AS_STR(r)->data);
+        tn_decref(r);
+    }
+    }
+    return ok && buf_putc(b, '\n') && put_value_doc(b, doc, " |      ") && buf_puts(b, " |  \n");
+}
+
+/* The visible entries that class c contributes to help(t): those not overridden
+ * by a class before it in t's MRO. Returns a tn_malloc'ed array (count in *n),
+ * or NULL on OOM (*n = -1) or when empty. */
+static HelpEntry *class_entries(TnType *t, TnType *c, int64_t *n)
+{
+    HelpEntry *es = tn_malloc(((size_t)c->dict->n + 2) * sizeof(HelpEntry));
+    *n = 0;
+    if (!es) {
+        *n = -1;
+        return NULL;
+    }
+    int64_t pos = 0;
+    TnValue k, v;
+    while (dict_next(c->dict, &pos, &k, &v)) {
+        if (!IS_STR(k) || !visible_name(AS_STR(k)->data))
+            continue;
+        bool overridden = false;
+        for (TnType *d = t; d != c && !overridden; d = d->base)
+            overridden = !IS_UNDEF(dict_get_str(d->dict, AS_STR(k)));
+        if (!overridden)
+            es[(*n)++] = (HelpEntry){AS_STR(k)->data, v, section_of(v)};
+    }
+    /* instances of classes rooted at object get __dict__ and __weakref__ */
+    if (c->base == &tn_object_type) {
+        es[(*n)++] = (HelpEntry){"__dict__", tn_undef(), SEC_DESCRIPTOR};
+        es[(*n)++] = (HelpEntry){"__weakref__", tn_undef(), SEC_DESCRIPTOR};
+    }
+    qsort(es, (size_t)*n, sizeof(HelpEntry), entry_cmp);
+    return es;
+}
+
+/* help() on a user class, laid out as pydoc does: header, constructor, doc,
+ * method resolution order, then per class of the MRO its sections. */
 static bool put_class_help(TnState *st, TnBuf *b, TnType *t)
 {
     const char *mod = type_module(t);
@@ -1501,55 +1656,116 @@ static bool put_class_help(TnState *st, TnBuf *b, TnType *t)
     }
     if (IS_STR(t->doc))
         ok = ok && put_doc(b, AS_STR(t->doc)->data, " |  ") && buf_puts(b, " |  \n");
+    if (t->base && (t->base->flags & TN_TYPE_HEAP)) {
+        ok = ok && buf_puts(b, " |  Method resolution order:\n");
+        for (TnType *c = t; c && ok; c = c->base)
+            ok = (c->flags & TN_TYPE_HEAP) ? buf_printf(b, " |      %s\n", c->name)
+                                           : buf_printf(b, " |      builtins.%s\n", c->name);
+        ok = ok && buf_puts(b, " |  \n");
+    }
+    bool first = true;
     for (TnType *c = t; c && (c->flags & TN_TYPE_HEAP) && ok; c = c->base) {
-        static const char *const kinds[] = {"Methods", "Properties", "Data and other attributes"};
-        for (int kind = 0; kind < 3 && ok; kind++) {
+        int64_t n;
+        HelpEntry *es = class_entries(t, c, &n);
+        if (n < 0)
+            return false;
+        for (int sec = 0; sec < NSEC && ok; sec++) {
             bool header = false;
-            int64_t pos = 0;
-            TnValue k, v;
-            while (dict_next(c->dict, &pos, &k, &v) && ok) {
-                if (!IS_STR(k))
-                    continue;
-                const char *nm = AS_STR(k)->data;
-                bool dunder = nm[0] == '_' && nm[1] == '_';
-                int vk = IS_TYPEOF(v, &tn_property_type) ? 1
-                         : (IS_FUNCTION(v) || IS_NATIVE(v) || IS_TYPEOF(v, &tn_staticmethod_type) ||
-                            IS_TYPEOF(v, &tn_classmethod_type))
-                             ? 0
-                             : 2;
-                if (vk != kind || (dunder && (kind != 0 || !IS_FUNCTION(v))))
+            for (int64_t i = 0; i < n && ok; i++) {
+                if (es[i].sec != sec)
                     continue;
                 if (!header) {
-                    if (c == t)
-                        ok = ok && buf_printf(b, " |  %s defined here:\n |  \n", kinds[kind]);
-                    else
-                        ok = ok && buf_printf(b, " |  %s inherited from %s:\n |  \n", kinds[kind],
-                                              c->name);
+                    if (!first)
+                        ok = buf_puts(b, " |  ------------------------------------------------"
+                                         "----------------------\n");
+                    ok = ok && (c == t ? buf_printf(b, " |  %s defined here:\n |  \n",
+                                                    section_names[sec])
+                                       : buf_printf(b, " |  %s inherited from %s:\n |  \n",
+                                                    section_names[sec], c->name));
                     header = true;
+                    first = false;
                 }
-                if (kind == 1) {
-                    TnProperty *p = (TnProperty *)AS_OBJ(v);
-                    TnValue doc = IS_STR(p->doc) ? p->doc
-                                  : IS_FUNCTION(p->fget) ? AS_FUNCTION(p->fget)->doc
-                                                         : tn_undef();
-                    ok = ok && buf_printf(b, " |  %s\n", nm) && put_value_doc(b, doc, " |      ") &&
-                         buf_puts(b, " |  \n");
-                } else if (kind == 2) {
-                    TnValue r = tn_repr(st, v);
-                    if (IS_UNDEF(r))
-                        return false;
-                    ok = ok && buf_printf(b, " |  %s = %s\n |  \n", nm, AS_STR(r)->data);
-                    tn_decref(r);
-                } else {
-                    ok = ok && put_member(st, b, AS_STR(k), v);
-                }
+                ok = ok && put_entry(st, b, &es[i]);
             }
         }
+        tn_free(es);
     }
     /* drop the trailing " |  \n" */
     if (ok && b->n >= 5 && memcmp(b->p + b->n - 5, " |  \n", 5) == 0)
         b->n -= 5;
     return ok && buf_putc(b, '\n');
+}
+
+/* help() on a namespace, laid out as pydoc does for a module: NAME, DESCRIPTION,
+ * FUNCTIONS, DATA, FILE (classes and submodules are left out). */
+static bool put_module_help(TnState *st, TnBuf *b, TnValue ns)
+{
+    TnDict *d = ns_dict(ns);
+    TnValue name = dict_get_str(d, str_intern("__name__"));
+    TnValue file = dict_get_str(d, str_intern("__file__"));
+    TnValue doc = dict_get_str(d, s_doc);
+    const char *nm = IS_STR(name) ? AS_STR(name)->data : "?";
+    bool ok = buf_printf(b, "Help on %smodule %s:\n\nNAME\n    %s", IS_STR(file) ? "" : "built-in ",
+                         nm, nm);
+    if (IS_STR(doc)) {
+        const char *text = AS_STR(doc)->data, *nl = strchr(text, '\n');
+        size_t first = nl ? (size_t)(nl - text) : strlen(text);
+        ok = ok && buf_puts(b, " - ") && buf_putn(b, text, first) && buf_putc(b, '\n');
+        if (nl && nl[1])
+            ok = ok && buf_puts(b, "\nDESCRIPTION\n") && put_doc(b, nl + 1, "    ");
+    } else {
+        ok = ok && buf_putc(b, '\n');
+    }
+    HelpEntry *es = tn_malloc(((size_t)d->n + 1) * sizeof(HelpEntry));
+    if (!es)
+        return false;
+    for (int pass = 0; pass < 2 && ok; pass++) {
+        int64_t n = 0, pos = 0;
+        TnValue k, v;
+        while (dict_next(d, &pos, &k, &v)) {
+            if (!IS_STR(k) || !visible_name(AS_STR(k)->data) || IS_TYPE(v) ||
+                IS_TYPEOF(v, &tn_namespace_type))
+                continue;
+            bool fn = IS_FUNCTION(v) || IS_NATIVE(v);
+            if (fn == (pass == 0))
+                es[n++] = (HelpEntry){AS_STR(k)->data, v, fn ? SEC_METHOD : SEC_DATA};
+        }
+        if (n == 0)
+            continue;
+        qsort(es, (size_t)n, sizeof(HelpEntry), entry_cmp);
+        ok = ok && buf_puts(b, pass == 0 ? "\nFUNCTIONS\n" : "\nDATA\n");
+        for (int64_t i = 0; i < n && ok; i++) {
+            TnValue v = es[i].v;
+            if (pass == 1) {
+                TnValue r = tn_repr(st, v);
+                if (IS_UNDEF(r)) {
+                    tn_free(es);
+                    return false;
+                }
+                ok = buf_printf(b, "    %s = %s\n", es[i].name, AS_STR(r)->data);
+                tn_decref(r);
+                continue;
+            }
+            if (i > 0)
+                ok = ok && buf_puts(b, "    \n");
+            ok = ok && buf_puts(b, "    ");
+            if (IS_NATIVE(v)) {
+                const TnMethodDef *def = ((TnNative *)AS_OBJ(v))->def;
+                ok = ok && put_native_sig(b, (TnNative *)AS_OBJ(v)) && buf_putc(b, '\n') &&
+                     (!def->doc || put_doc(b, def->doc, "        "));
+            } else {
+                ok = ok && buf_puts(b, es[i].name) &&
+                     put_func_sig(st, b, AS_FUNCTION(v), false, false) && buf_putc(b, '\n') &&
+                     put_value_doc(b, AS_FUNCTION(v)->doc, "        ");
+            }
+        }
+    }
+    tn_free(es);
+    if (!ok)
+        return false;
+    if (IS_STR(file))
+        return buf_printf(b, "\nFILE\n    %s\n\n", AS_STR(file)->data);
+    return buf_puts(b, "\nFILE\n    (built-in)\n\n");
 }
 
 /* Builds the help text of v into b; false on error (exception pending) or OOM. */
@@ -1558,10 +1774,17 @@ static bool help_text(TnState *st, TnBuf *b, TnValue v)
     if (IS_FUNCTION(v)) {
         TnFunction *fn = AS_FUNCTION(v);
         bool lambda = strcmp(fn->name->data, "<lambda>") == 0;
-        return buf_printf(b, "Help on function %s in module %s:\n\n", fn->name->data, "__main__") &&
-               (!lambda || buf_puts(b, "<lambda> lambda ")) &&
-               put_func_sig(st, b, fn, false, !lambda) && buf_putc(b, '\n') &&
-               put_value_doc(b, fn->doc, "    ") && buf_putc(b, '\n');
+        if (!buf_printf(b, "Help on function %s in module %s:\n\n", fn->name->data, "__main__") ||
+            (lambda && !buf_puts(b, "<lambda> lambda ")))
+            return false;
+        size_t at = b->n;
+        if (!put_func_sig(st, b, fn, false, !lambda))
+            return false;
+        if (lambda) { /* "lambda x, y" has no parentheses */
+            memmove(b->p + at, b->p + at + 1, b->n - at - 1);
+            b->n -= 2;
+        }
+        return buf_putc(b, '\n') && put_value_doc(b, fn->doc, "    ") && buf_putc(b, '\n');
     }
     if (IS_TYPEOF(v, &tn_method_type)) {
         TnMethod *m = (TnMethod *)AS_OBJ(v);
@@ -1578,12 +1801,9 @@ static bool help_text(TnState *st, TnBuf *b, TnValue v)
     if (IS_NATIVE(v)) {
         TnNative *n = (TnNative *)AS_OBJ(v);
         bool ok = buf_printf(b, "Help on built-in function %s", n->def->name);
-        if (IS_TYPEOF(n->owner, &tn_namespace_type)) {
-            TnValue nm = dict_get_str(ns_dict(n->owner), str_intern("__name__"));
-            ok = ok && (!IS_STR(nm) || buf_printf(b, " in module %s", AS_STR(nm)->data));
-        } else if (IS_UNDEF(n->owner) && IS_UNDEF(n->self)) {
-            ok = ok && buf_puts(b, " in module builtins");
-        }
+        const char *mod = native_module(st, v);
+        if (mod)
+            ok = ok && buf_printf(b, " in module %s", mod);
         ok = ok && buf_puts(b, ":\n\n") && put_native_sig(b, n);
         if (!IS_UNDEF(n->self))
             ok = ok && buf_printf(b, " method of builtins.%s instance", tn_type_name(n->self));
@@ -1602,15 +1822,8 @@ static bool help_text(TnState *st, TnBuf *b, TnValue v)
             ok = ok && put_doc(b, AS_STR(t->doc)->data, " |  ");
         return ok && buf_putc(b, '\n');
     }
-    if (IS_TYPEOF(v, &tn_namespace_type)) {
-        TnValue r = tn_repr(st, v);
-        if (IS_UNDEF(r))
-            return false;
-        bool ok = buf_printf(b, "Help on %s:\n\n", AS_STR(r)->data);
-        tn_decref(r);
-        TnValue doc = dict_get_str(ns_dict(v), s_doc);
-        return ok && put_value_doc(b, doc, "    ") && buf_putc(b, '\n');
-    }
+    if (IS_TYPEOF(v, &tn_namespace_type))
+        return put_module_help(st, b, v);
     TnType *t = tn_type_of(v);
     if (t->flags & TN_TYPE_HEAP) {
         return put_class_help(st, b, t);
@@ -1714,7 +1927,7 @@ static TnValue bi_exit(TnState *st, TnValue *a)
 /* ------------------------------------------------------------------ tables */
 
 static const TnMethodDef builtin_defs[] = {
-    {"print",      bi_print,      "print(*args, sep=None, end=None, file=None, flush=False)", NULL,
+    {"print",      bi_print,      "print(*args, sep=' ', end='\n', file=None, flush=False)", NULL,
      "Prints the values to a stream, or to sys.stdout by default.\n\n"
      "sep\n  string inserted between values, default a space.\n"
      "end\n  string appended after the last value, default a newline.\n"
@@ -1725,7 +1938,8 @@ static const TnMethodDef builtin_defs[] = {
     {"repr",       bi_repr,       "repr(obj, /)", NULL,
      "Return the canonical string representation of the object."},
     {"id",         bi_id,         "id(obj, /)", NULL, "Return the identity of an object."},
-    {"hash",       bi_hash,       "hash(obj, /)", NULL, "Return the hash value for the given object."},
+    {"hash",       bi_hash,       "hash(obj, /)", NULL,
+     "Return the hash value for the given object."},
     {"callable",   bi_callable,   "callable(obj, /)", NULL,
      "Return whether the object is callable (i.e., some kind of function)."},
     {"isinstance", bi_isinstance, "isinstance(obj, class_or_tuple, /)", NULL,

@@ -109,6 +109,26 @@ TnValue dict_get_str(TnDict *d, TnStr *key)
     }
 }
 
+int64_t dict_index_of_str(TnDict *d, TnStr *key)
+{
+    if (!d->index)
+        return -1;
+    uint64_t h = key->hash, mask = (uint64_t)d->nindex - 1, perturb = h, i = h & mask;
+    while (true) {
+        int32_t ix = d->index[i];
+        if (ix == IX_EMPTY)
+            return -1;
+        if (ix >= 0) {
+            TnDictEntry *e = &d->entries[ix];
+            if ((e->key.tag == V_OBJ && e->key.u.o == (TnObject *)key) ||
+                (e->hash == h && IS_STR(e->key) && str_eq(AS_STR(e->key), key)))
+                return ix;
+        }
+        perturb >>= 5;
+        i = (i * 5 + perturb + 1) & mask;
+    }
+}
+
 /* Rebuilds the index for at least `minused` live entries, compacting the entries. */
 static int resize(TnState *st, TnDict *d, int64_t minused)
 {
@@ -118,14 +138,14 @@ static int resize(TnState *st, TnDict *d, int64_t minused)
     if (nindex > ((int64_t)1 << 31))
         return tn_raise_int(st, tn_MemoryError, "dict is too large");
     int64_t cap = nindex * 2 / 3;
-    int32_t *index = tn_malloc((size_t)nindex * sizeof(int32_t));
-    TnDictEntry *entries = tn_malloc((size_t)cap * sizeof(TnDictEntry));
-    if (!index || !entries) {
-        tn_free(index);
-        tn_free(entries);
+    /* one block: the entries, then the index (one allocation per resize) */
+    TnDictEntry *entries =
+        tn_malloc((size_t)cap * sizeof(TnDictEntry) + (size_t)nindex * sizeof(int32_t));
+    if (!entries) {
         (void)tn_no_memory(st);
         return -1;
     }
+    int32_t *index = (int32_t *)(entries + cap);
     memset(index, 0xff, (size_t)nindex * sizeof(int32_t));
     int64_t k = 0;
     uint64_t mask = (uint64_t)nindex - 1;
@@ -142,8 +162,7 @@ static int resize(TnState *st, TnDict *d, int64_t minused)
         index[i] = (int32_t)k;
         k++;
     }
-    tn_free(d->index);
-    tn_free(d->entries);
+    tn_free(d->entries); /* the index lives in the same block */
     d->index = index;
     d->entries = entries;
     d->nindex = nindex;
@@ -284,7 +303,6 @@ void dict_clear(TnDict *d)
 {
     TnDictEntry *entries = d->entries;
     int64_t n = d->nentries;
-    int32_t *index = d->index;
     d->entries = NULL;
     d->index = NULL;
     d->n = d->nentries = d->capentries = d->nindex = 0;
@@ -293,8 +311,7 @@ void dict_clear(TnDict *d)
         tn_decref(entries[i].key);
         tn_decref(entries[i].value);
     }
-    tn_free(entries);
-    tn_free(index);
+    tn_free(entries); /* the index lives in the same block */
 }
 
 /* ------------------------------------------------------------ objects */
@@ -958,9 +975,9 @@ static TnValue m_pop(TnState *st, TnValue *a)
         return tn_ref(a[2]);
     return raise_key_error(st, a[1]);
 }
-static TnValue m_popitem(TnState *st, TnValue *a)
+/* Removes the last (or first) entry and returns it as a (key, value) tuple. */
+static TnValue popitem(TnState *st, TnDict *d, bool last)
 {
-    TnDict *d = SELF;
     if (d->n == 0) {
         TnValue msg = tn_str(st, "popitem(): dictionary is empty");
         if (IS_UNDEF(msg))
@@ -969,7 +986,6 @@ static TnValue m_popitem(TnState *st, TnValue *a)
         tn_decref(msg);
         return r;
     }
-    bool last = IS_UNDEF(a[1]) || tn_truthy(st, a[1]) != 0;
     int64_t ix = -1;
     if (last) {
         for (ix = d->nentries - 1; IS_UNDEF(d->entries[ix].key); ix--)
@@ -984,6 +1000,15 @@ static TnValue m_popitem(TnState *st, TnValue *a)
     tn_decref(k);
     tn_decref(v);
     return r;
+}
+static TnValue m_popitem(TnState *st, TnValue *a)
+{
+    return popitem(st, SELF, true);
+}
+static TnValue m_odict_popitem(TnState *st, TnValue *a)
+{
+    int last = tn_truthy(st, a[1]);
+    return last < 0 ? tn_undef() : popitem(st, SELF, last);
 }
 static TnValue m_update(TnState *st, TnValue *a)
 {
@@ -1119,7 +1144,7 @@ static const TnMethodDef dict_methods[] = {
 
 static const TnMethodDef odict_methods[] = {
     {"move_to_end", m_move_to_end, "move_to_end(self, key, last=True)", NULL, "Move an existing element to the end (or beginning if last is false)."},
-    {"popitem", m_popitem, "popitem(self, last=True)", NULL, "Remove and return a (key, value) pair from the dictionary."},
+    {"popitem", m_odict_popitem, "popitem(self, last=True)", NULL, "Remove and return a (key, value) pair from the dictionary."},
     {NULL},
 };
 

@@ -1,4 +1,4 @@
-/* fileio.c: text file objects over C stdio: open(), sys.stdout/stderr/stdin, with-statement support. */
+/* fileio.c: text file objects over C stdio: open(), sys.stdout/stderr/stdin, with-blocks. */
 #include "fileio.h"
 #include "interp.h"
 #include "types.h"
@@ -551,8 +551,8 @@ int file_type_init(TnState *st)
     mod = tn_str(st, "io");
     rc = IS_UNDEF(mod) ? -1 : dict_set_str(st, AS_DICT(ns), str_intern("__module__"), mod);
     tn_decref(mod);
-    TnValue cls = rc < 0 ? tn_undef()
-                         : class_new(st, str_intern("UnsupportedOperation"), tn_OSError, AS_DICT(ns));
+    TnStr *name = str_intern("UnsupportedOperation");
+    TnValue cls = rc < 0 ? tn_undef() : class_new(st, name, tn_OSError, AS_DICT(ns));
     tn_decref(ns);
     if (IS_UNDEF(cls))
         return -1;

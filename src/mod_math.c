@@ -1,4 +1,4 @@
-/* mod_math.c: the math namespace: constants, float functions with Python's domain/range errors, integer combinatorics. */
+/* mod_math.c: the math namespace: float functions with Python's errors, integer combinatorics. */
 #include "modules.h"
 #include "types.h"
 #include <float.h>
@@ -696,7 +696,8 @@ static const TnMethodDef math_defs[] = {
     {"log",       math_log,       "log(x, base=?, /)", NULL,
      "Return the logarithm of x to the given base (natural logarithm by default)."},
     {"pow",       math_pow,       "pow(x, y, /)", NULL, "Return x**y (x to the power of y)."},
-    {"fmod",      math_fmod,      "fmod(x, y, /)", NULL, "Return fmod(x, y), according to platform C."},
+    {"fmod",      math_fmod,      "fmod(x, y, /)", NULL,
+     "Return fmod(x, y), according to platform C."},
     {"remainder", math_remainder, "remainder(x, y, /)", NULL,
      "Difference between x and the closest integer multiple of y."},
     {"atan2",     math_atan2,     "atan2(y, x, /)", NULL,
@@ -742,6 +743,7 @@ static const TnMethodDef math_defs[] = {
     {NULL},
 };
 
+
 TnValue mod_math_new(TnState *st)
 {
     static const struct {
@@ -753,7 +755,10 @@ TnValue mod_math_new(TnState *st)
     TnValue ns = ns_new(st, "math");
     if (IS_UNDEF(ns))
         return ns;
-    if (ns_add_methods(st, ns, math_defs) < 0)
+    if (mod_set_str(st, ns, "__doc__",
+                    "This module provides access to the mathematical functions\n"
+                    "defined by the C standard.") < 0 ||
+        ns_add_methods(st, ns, math_defs) < 0)
         goto fail;
     for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++)
         if (dict_set_str(st, ns_dict(ns), str_intern(constants[i].name),

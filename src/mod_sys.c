@@ -75,12 +75,17 @@ static TnValue version_info(TnState *st)
     return t;
 }
 
+
 TnValue mod_sys_new(TnState *st)
 {
     TnValue ns = ns_new(st, "sys");
     if (IS_UNDEF(ns))
         return ns;
-    if (ns_add_methods(st, ns, sys_defs) < 0 ||
+    if (mod_set_str(st, ns, "__doc__",
+                    "This module provides access to some objects used or maintained by the\n"
+                    "interpreter and to functions that interact strongly with the interpreter.") <
+            0 ||
+        ns_add_methods(st, ns, sys_defs) < 0 ||
         set_attr(st, ns, "stdout", file_std_new(st, stdout, "<stdout>", "w")) < 0 ||
         set_attr(st, ns, "stderr", file_std_new(st, stderr, "<stderr>", "w")) < 0 ||
         set_attr(st, ns, "stdin", file_std_new(st, stdin, "<stdin>", "r")) < 0 ||

@@ -84,7 +84,8 @@ static const TnMethodDef time_defs[] = {
      "Performance counter for benchmarking."},
     {"perf_counter_ns", time_perf_counter_ns, "perf_counter_ns()", NULL,
      "Performance counter for benchmarking as nanoseconds."},
-    {"monotonic",       time_perf_counter,    "monotonic()", NULL, "Monotonic clock, cannot go backward."},
+    {"monotonic",       time_perf_counter,    "monotonic()", NULL,
+     "Monotonic clock, cannot go backward."},
     {"monotonic_ns",    time_perf_counter_ns, "monotonic_ns()", NULL,
      "Monotonic clock, cannot go backward, as nanoseconds."},
     {"process_time",    time_process_time,    "process_time()", NULL,
@@ -94,12 +95,15 @@ static const TnMethodDef time_defs[] = {
     {NULL},
 };
 
+
 TnValue mod_time_new(TnState *st)
 {
     TnValue ns = ns_new(st, "time");
     if (IS_UNDEF(ns))
         return ns;
-    if (ns_add_methods(st, ns, time_defs) < 0) {
+    if (mod_set_str(st, ns, "__doc__",
+                    "This module provides various functions to manipulate time values.") < 0 ||
+        ns_add_methods(st, ns, time_defs) < 0) {
         tn_decref(ns);
         return tn_undef();
     }

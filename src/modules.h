@@ -14,4 +14,16 @@ TN_MUST_CHECK TnValue mod_sys_new(TnState *st);
  * MemoryError pending. */
 TN_MUST_CHECK int mod_sys_set_argv(TnState *st, TnValue sys_ns, int argc, char **argv);
 
+/* Sets ns.name to a new str made from text (the namespaces' __doc__ and the
+ * like). 0, or -1 with MemoryError pending. */
+static inline int mod_set_str(TnState *st, TnValue ns, const char *name, const char *text)
+{
+    TnValue v = tn_str(st, text);
+    if (IS_UNDEF(v))
+        return -1;
+    int rc = dict_set_str(st, ns_dict(ns), str_intern(name), v);
+    tn_decref(v);
+    return rc;
+}
+
 #endif

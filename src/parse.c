@@ -17,6 +17,7 @@
  */
 #include "parse_internal.h"
 #include "parser.h"
+#include <limits.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -563,6 +564,7 @@ static size_t fexpr_end(const char *s, size_t i, size_t n)
             i = skip_quoted(s, i, n);
             continue;
         }
+        if (c == '#') return i; /* an error: a comment would swallow the rest */
         if (c == '(' || c == '[' || c == '{') {
             depth++;
         } else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
@@ -635,6 +637,11 @@ static void fstring_field(TnParse *p, FParts *f, StrLit *lit, size_t *i, size_t 
     }
     if (j >= to) {
         parse_error_at(p, line, col, "f-string: expecting '}'");
+        return;
+    }
+    if (s[j] == '#') {
+        body_pos(lit, j, &line, &col);
+        parse_error_at(p, line, col, "f-string expression part cannot include '#'");
         return;
     }
     int eline, ecol;
@@ -1177,6 +1184,53 @@ static TnAst *parse_fexpr(TnParse *p, const char *s, size_t n, int line, int col
     return r;
 }
 
+/* Statements that only make sense inside a function or loop (CPython finds
+ * these in its compiler). Recursion follows block nesting, which the
+ * indentation cap bounds; elif chains (nested in orelse, however long) are
+ * walked in a loop. */
+static void check_context(TnParse *p, const TnNodeList *body, int in_def, int in_loop)
+{
+    for (int i = 0; i < body->n && !p->failed; i++) {
+        TnAst *s = body->items[i];
+        switch (s->kind) {
+        case AST_RETURN:
+            if (!in_def) error_node(p, s, "%s", "'return' outside function");
+            break;
+        case AST_BREAK:
+            if (!in_loop) error_node(p, s, "%s", "'break' outside loop");
+            break;
+        case AST_CONTINUE:
+            if (!in_loop) error_node(p, s, "%s", "'continue' not properly in loop");
+            break;
+        case AST_NONLOCAL:
+            if (!in_def) error_node(p, s, "%s", "nonlocal declaration not allowed at module level");
+            break;
+        case AST_DEF: check_context(p, &s->body, 1, 0); break;
+        case AST_CLASS: check_context(p, &s->body, 0, 0); break;
+        case AST_WHILE:
+        case AST_FOR: /* a loop's else clause belongs to the enclosing context */
+            check_context(p, &s->body, in_def, 1);
+            check_context(p, &s->orelse, in_def, in_loop);
+            break;
+        case AST_TRY:
+            for (int h = 0; h < s->items.n; h++)
+                check_context(p, &s->items.items[h]->body, in_def, in_loop);
+            check_context(p, &s->finalbody, in_def, in_loop);
+            check_context(p, &s->body, in_def, in_loop);
+            check_context(p, &s->orelse, in_def, in_loop);
+            break;
+        case AST_WITH: check_context(p, &s->body, in_def, in_loop); break;
+        case AST_IF:
+            for (; s->orelse.n == 1 && s->orelse.items[0]->kind == AST_IF; s = s->orelse.items[0])
+                check_context(p, &s->body, in_def, in_loop);
+            check_context(p, &s->body, in_def, in_loop);
+            check_context(p, &s->orelse, in_def, in_loop);
+            break;
+        default: break;
+        }
+    }
+}
+
 TnAst *tn_parse(TnArena *arena, TnParseError *err)
 {
     memset(err, 0, sizeof *err);
@@ -1187,6 +1241,12 @@ TnAst *tn_parse(TnArena *arena, TnParseError *err)
         return NULL;
     }
     const char *text = arena->source, *end = arena->source + arena->source_len;
+    if (arena->source_len > INT_MAX / 2) { /* token lengths and columns are ints */
+        snprintf(err->msg, sizeof err->msg, "source code too large");
+        err->line = err->col = 1;
+        free(p);
+        return NULL;
+    }
     const char *what = "";
     long bad = utf8_check((const unsigned char *)text, arena->source_len, &what);
     if (bad >= 0) {
@@ -1215,6 +1275,7 @@ TnAst *tn_parse(TnArena *arena, TnParseError *err)
     if (end - text >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         text += 3; /* a UTF-8 byte order mark */
     if (parse_init(p, arena, err, text, end, 1, 1) == 0) tokenize(p);
+    if (!p->failed && p->result) check_context(p, &p->result->body, 0, 0);
     TnAst *result = p->failed ? NULL : p->result;
     if (!p->failed && !result) {
         snprintf(err->msg, sizeof err->msg, "invalid syntax");
@@ -1522,6 +1583,59 @@ TnAst *mk_slice(TnParse *p, TnToken colon, TnAst *lo, TnAst *hi, TnAst *step)
     return n;
 }
 
+/* A name and where it was written, for finding repeats in O(n log n). */
+typedef struct Named {
+    const char *name;
+    int index;
+} Named;
+
+static int cmp_named(const void *x, const void *y)
+{
+    const Named *a = x, *b = y;
+    int c = strcmp(a->name, b->name);
+    return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+/* Returns the index of a repeated name (str) among the items for which
+ * `want` holds, or -1: the earliest repetition, or with by_first the second
+ * occurrence of the earliest name that repeats (CPython's choice for call
+ * keywords). A def or call may have 100000 names, so this sorts. */
+static int first_repeat(TnParse *p, const TnNodeList *l, int (*want)(const TnAst *), int by_first)
+{
+    Named *v = malloc((size_t)(l->n ? l->n : 1) * sizeof *v);
+    if (!v) {
+        oom(p);
+        return -1;
+    }
+    int n = 0;
+    for (int i = 0; i < l->n; i++)
+        if (want(l->items[i])) v[n++] = (Named){l->items[i]->str, i};
+    qsort(v, (size_t)n, sizeof *v, cmp_named);
+    int best = -1, best_key = 0;
+    for (int i = 1; i < n; i++) {
+        if (strcmp(v[i - 1].name, v[i].name) != 0 ||
+            (i > 1 && strcmp(v[i - 2].name, v[i - 1].name) == 0))
+            continue;
+        int key = by_first ? v[i - 1].index : v[i].index;
+        if (best < 0 || key < best_key) {
+            best = v[i].index;
+            best_key = key;
+        }
+    }
+    free(v);
+    return best;
+}
+
+static int is_keyword_arg(const TnAst *a)
+{
+    return a->kind == AST_KEYWORD;
+}
+
+static int is_named_param(const TnAst *a)
+{
+    return a->str != NULL;
+}
+
 #define BARE_GENEXP 1
 
 /* An unparenthesized generator expression argument (bare_genexp) is only
@@ -1540,9 +1654,6 @@ TnAst *mk_call(TnParse *p, TnAst *callee, TnToken lp, TnNodeList args)
             a->col = lp.col;
         } else if (a->kind == AST_KEYWORD) {
             seen_kw = 1;
-            for (int j = 0; j < i; j++)
-                if (args.items[j]->kind == AST_KEYWORD && strcmp(args.items[j]->str, a->str) == 0)
-                    error_node(p, a, "keyword argument repeated: %s", a->str);
         } else if (a->kind == AST_DSTAR) {
             seen_dstar = 1;
         } else if (a->kind == AST_STARRED) {
@@ -1555,6 +1666,9 @@ TnAst *mk_call(TnParse *p, TnAst *callee, TnToken lp, TnNodeList args)
             error_node(p, a, "%s", "positional argument follows keyword argument");
         }
     }
+    int rep = p->failed ? -1 : first_repeat(p, &args, is_keyword_arg, 1);
+    if (rep >= 0)
+        error_node(p, args.items[rep], "keyword argument repeated: %s", args.items[rep]->str);
     TnAst *n = node_at(p, AST_CALL, start_of(p, callee));
     n->a = callee;
     n->items = args;
@@ -1675,9 +1789,6 @@ static TnNodeList finish_params(TnParse *p, TnNodeList in)
             }
             continue;
         }
-        for (int j = 0; j < out.n; j++)
-            if (strcmp(out.items[j]->str, a->str) == 0)
-                error_node(p, a, "duplicate argument '%s' in function definition", a->str);
         if (a->op == PARAM_VARARGS) {
             if (seen_star) error_node(p, a, "%s", "* argument may appear only once");
             seen_star = 1;
@@ -1697,6 +1808,10 @@ static TnNodeList finish_params(TnParse *p, TnNodeList in)
     }
     if (bare && !named_after_bare && !seen_varkw)
         error_node(p, bare, "%s", "named arguments must follow bare *");
+    int rep = p->failed ? -1 : first_repeat(p, &in, is_named_param, 0);
+    if (rep >= 0)
+        error_node(p, in.items[rep], "duplicate argument '%s' in function definition",
+                   in.items[rep]->str);
     return out;
 }
 
@@ -1900,26 +2015,35 @@ TnAst *mk_names(TnParse *p, int kind, TnToken t, TnNodeList names)
     return n;
 }
 
+/* `a . b .c` spans from its first name to its last; only blanks and
+ * backslash continuations can sit between the parts (no brackets here). */
 TnToken dotted_join(TnParse *p, TnToken a, TnToken b)
 {
-    char *s = arena_alloc(p->arena, (size_t)a.n + (size_t)b.n + 2);
+    a.n = (int)(b.z + b.n - a.z);
+    return a;
+}
+
+/* The dotted name's text without what separates its parts. */
+static const char *copy_dotted(TnParse *p, TnToken t, size_t *len)
+{
+    char *s = arena_alloc(p->arena, (size_t)t.n + 1);
+    size_t n = 0;
     if (!s) {
         oom(p);
-        return a;
+        *len = 0;
+        return "";
     }
-    memcpy(s, a.z, (size_t)a.n);
-    s[a.n] = '.';
-    memcpy(s + a.n + 1, b.z, (size_t)b.n);
-    a.z = s;
-    a.n += b.n + 1;
-    return a;
+    for (int i = 0; i < t.n; i++)
+        if (!strchr(" \t\f\\\r\n", t.z[i])) s[n++] = t.z[i];
+    s[n] = '\0';
+    *len = n;
+    return s;
 }
 
 TnAst *mk_alias(TnParse *p, TnToken dotted, TnToken as)
 {
     TnAst *n = node_at(p, AST_ALIAS, dotted);
-    n->str = copy_tok(p, dotted);
-    n->slen = (size_t)dotted.n;
+    n->str = copy_dotted(p, dotted, &n->slen);
     if (as.z) n->str2 = copy_tok(p, as);
     return n;
 }
@@ -1927,8 +2051,7 @@ TnAst *mk_alias(TnParse *p, TnToken dotted, TnToken as)
 TnAst *mk_importfrom(TnParse *p, TnToken t, TnToken module, TnNodeList names, int star)
 {
     TnAst *n = node_at(p, AST_IMPORTFROM, t);
-    n->str = copy_tok(p, module);
-    n->slen = (size_t)module.n;
+    n->str = copy_dotted(p, module, &n->slen);
     n->items = names;
     n->op = (uint8_t)star;
     return n;

@@ -23,7 +23,7 @@ typedef struct TnToken {
 
 /* Driver-only token codes the lexer returns besides the grammar's TK_* codes. */
 enum {
-    LX_EOF = 1000, /* the NUL sentinel (or a NUL byte inside the source) */
+    LX_EOF = 1000, /* the NUL sentinel (tn_parse rejects NUL bytes before lexing) */
     LX_NEWLINE,    /* a physical newline */
     LX_CONT,       /* backslash-newline */
     LX_BADCONT,    /* backslash followed by something else */

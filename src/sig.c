@@ -149,7 +149,7 @@ static bool parse_default(Lex *l, TnValue *out)
         return true;
     }
     if (p[0] == '(' && p[1] == ')') {
-        *out = tuple_new(NULL, 0);
+        *out = tuple_empty(NULL);
         l->p += 2;
         return !IS_UNDEF(*out);
     }
@@ -406,7 +406,7 @@ int sig_bind(TnState *st, const TnSig *s, TnValue self, const TnValue *args, int
     if (s->varargs >= 0) {
         int extra = given - ncopy;
         slots[s->varargs] = extra > 0 ? tuple_from_array(st, args + (ncopy - off), extra)
-                                      : tuple_new(st, 0);
+                                      : tuple_empty(st);
         if (IS_UNDEF(slots[s->varargs]))
             return -1;
     }

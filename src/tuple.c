@@ -9,17 +9,20 @@
 
 static TnTuple *empty_tuple;
 
+TnValue tuple_empty(TnState *st)
+{
+    if (!empty_tuple) {
+        empty_tuple = tn_alloc_object(st, &tn_tuple_type, sizeof(TnTuple));
+        if (!empty_tuple)
+            return tn_undef();
+    }
+    tn_obj_incref(empty_tuple);
+    return tn_obj(empty_tuple);
+}
+
+/* Always a fresh object, even for n == 0: callers may retype it (torch.Size). */
 TnValue tuple_new(TnState *st, int64_t n)
 {
-    if (n == 0) {
-        if (!empty_tuple) {
-            empty_tuple = tn_alloc_object(st, &tn_tuple_type, sizeof(TnTuple));
-            if (!empty_tuple)
-                return tn_undef();
-        }
-        tn_obj_incref(empty_tuple);
-        return tn_obj(empty_tuple);
-    }
     if (n < 0 || (uint64_t)n > (SIZE_MAX - sizeof(TnTuple)) / sizeof(TnValue))
         return tn_no_memory(st);
     TnTuple *t = tn_alloc_object(st, &tn_tuple_type, sizeof(TnTuple) + (size_t)n * sizeof(TnValue));

@@ -43,6 +43,9 @@ extern TnType tn_ordereddict_type, tn_slice_type, tn_getset_type, tn_frozenset_t
 
 TnValue tn_ellipsis(void); /* the Ellipsis singleton (borrowed-safe, like tn_notimpl) */
 
+/* The shared empty tuple (new reference). tuple_new(st, 0) instead makes a fresh
+ * one, which its caller may retype (torch.Size does). */
+TnValue tuple_empty(TnState *st);
 /* Tuples: tuple_new() leaves None in every item; tuple_set stores a reference it
  * steals (only for filling a fresh tuple). */
 static inline void tuple_set(TnValue t, int64_t i, TnValue v)
@@ -155,6 +158,9 @@ TN_MUST_CHECK int list_extend(TnState *st, TnList *l, TnValue iterable);
 TN_MUST_CHECK TnValue tuple_from_iterable(TnState *st, TnValue iterable);
 /* dict.update(other) for a mapping (dict or anything with keys()) or pairs. */
 TN_MUST_CHECK int dict_update(TnState *st, TnDict *d, TnValue other);
+/* Entry number of a str key in d->entries (-1 if absent). Entries do not move
+ * while their key stays, so callers may cache the position (never raises). */
+int64_t dict_index_of_str(TnDict *d, TnStr *key);
 /* New shallow copy of a dict (plain dict type). */
 TnValue dict_copy(TnState *st, TnDict *d);
 void dict_clear(TnDict *d);
