@@ -88,3 +88,20 @@ clean:
 	rm -rf build tn tn-asan
 
 -include $(OBJ:.o=.d) $(ASANOBJ:.o=.d)
+
+# libFuzzer harnesses for the file readers (tests/fuzz/fuzz_*.c): `make fuzz` builds them with
+# clang; run e.g. `build/fuzz_pt -max_total_time=300 tests/fuzz/corpus_pt`.
+FUZZCC    = clang
+FUZZFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZOBJ  := $(filter-out build/fuzz/src/main.o,$(SRC:%.c=build/fuzz/%.o)) $(GEN:%.c=build/fuzz/%.o)
+FUZZERS   = build/fuzz_pt build/fuzz_npy build/fuzz_safetensors
+.PHONY: fuzz
+fuzz: $(FUZZERS)
+build/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZOBJ)
+	$(FUZZCC) -std=c11 $(CPPFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZOBJ) $(LDLIBS)
+build/fuzz/build/%.o: build/%.c build/parser.h
+	@mkdir -p $(dir $@)
+	$(FUZZCC) -std=c11 -w $(CPPFLAGS) $(FUZZFLAGS) -c $< -o $@
+build/fuzz/%.o: %.c build/parser.h
+	@mkdir -p $(dir $@)
+	$(FUZZCC) -std=c11 -w $(CPPFLAGS) $(FUZZFLAGS) -c $< -o $@

@@ -222,10 +222,10 @@ TnTensor *autograd_saved(TnState *st, TnGradFn *n, int k)
     if (s->t->storage->version != s->version) {
         char shp[TN_SHAPE_STR], of[128] = "";
         if (s->of)
-            snprintf(of, sizeof of, ", which is output %d of %s", s->of_nr, s->of);
+            snprintf(of, sizeof of, ", which is output %d of %s,", s->of_nr, s->of);
         return tn_raise_ptr(st, tn_RuntimeError,
                             "one of the variables needed for gradient computation has been "
-                            "modified by an inplace operation: [torch.%sTensor %s]%s, is at "
+                            "modified by an inplace operation: [torch.%sTensor %s]%s is at "
                             "version %lld; expected version %lld instead. Hint: enable anomaly "
                             "detection to find the operation that failed to compute its "
                             "gradient, with torch.autograd.set_detect_anomaly(True).",

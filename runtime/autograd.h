@@ -238,7 +238,7 @@ extern const TnGradRow grad_elementwise_rows[], grad_reduce_rows[], grad_shape_r
  * grad_elementwise.c gives the row for each operator. */
 const TnGradRow *grad_binop_row(int op, TnValue a, TnValue b);
 const TnGradRow *grad_unop_row(int op);
-extern const TnGradRow grad_getitem_row, grad_matmul_row;
+extern const TnGradRow grad_getitem_row, grad_matmul_row, grad_T_row, grad_mT_row;
 
 /* In-place writes through x[key] = v on a tensor that requires grad (or with a v
  * that does): records CopySlices / IndexPutBackward0 after the write. 0 or -1. */

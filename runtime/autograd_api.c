@@ -522,6 +522,36 @@ static TnValue t_get_version(TnState *st, TnValue self)
     return tn_int(AS_TENSOR(self)->storage->version);
 }
 
+/* x.T and x.mT are properties: recorded here, as the natives are by dispatch. */
+static TnValue recorded_view(TnState *st, TnValue self, TnTensor *r, const TnGradRow *row)
+{
+    if (!r)
+        return tn_undef();
+    TnValue v = tn_obj(r);
+    if (autograd_enabled_flag && AS_TENSOR(self)->requires_grad &&
+        record(st, row, &self, v, false) < 0) {
+        tn_decref(v);
+        return tn_undef();
+    }
+    return v;
+}
+
+static TnValue t_get_T(TnState *st, TnValue self)
+{
+    return recorded_view(st, self, op_reverse_dims(st, AS_TENSOR(self)), &grad_T_row);
+}
+
+static TnValue t_get_mT(TnState *st, TnValue self)
+{
+    TnTensor *t = AS_TENSOR(self);
+    if (t->ndim < 2)
+        return tn_raise(st, tn_RuntimeError,
+                        "tensor.mT is only supported on matrices or batches of matrices. Got "
+                        "%d-D tensor.",
+                        t->ndim);
+    return recorded_view(st, self, op_transpose(st, t, -2, -1), &grad_mT_row);
+}
+
 static TnValue grad_fn_value(TnState *st, TnTensor *t)
 {
     tn_obj_incref(t->grad_fn);
@@ -615,6 +645,8 @@ static const TnGetSetDef tensor_getset[] = {
     {"requires_grad", t_get_requires_grad, t_set_requires_grad, NULL},
     {"retains_grad", t_get_retains_grad, NULL, NULL},
     {"_version", t_get_version, NULL, NULL},
+    {"T", t_get_T, NULL, NULL},
+    {"mT", t_get_mT, NULL, NULL},
     {NULL},
 };
 

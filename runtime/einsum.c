@@ -28,8 +28,8 @@ static bool is_alpha(unsigned char c)
  * first (0..out_size), then the contracted dims (out_size..perm_index). */
 typedef struct {
     int nops;
-    uint8_t *lab;   /* all operands' subscripts, ELL for "..." */
-    int *start;     /* operand i's subscripts are lab[start[i] .. start[i + 1]) */
+    uint8_t *lab; /* all operands' subscripts, ELL for "..." */
+    int *start;   /* operand i's subscripts are lab[start[i] .. start[i + 1]) */
     int count[NLABELS];
     int perm[NLABELS]; /* label -> dim in the permuted layout, -1 unused */
     int ell_ndim, ell_index, out_size, perm_index;
@@ -44,8 +44,7 @@ static void spec_free(Spec *s)
 /* Reads the "..." at eq[*i] (the first '.'); false when it is not a full ellipsis. */
 static bool take_ellipsis(const char *eq, size_t len, size_t *i)
 {
-    if (*i + 2 >= len || eq[*i + 1] != '.' || eq[*i + 2] != '.')
-        return false;
+    if (*i + 2 >= len || eq[*i + 1] != '.' || eq[*i + 2] != '.') return false;
     *i += 2;
     return true;
 }
@@ -57,8 +56,7 @@ static int parse_lhs(TnState *st, Spec *s, const char *eq, size_t lhs_len)
     s->start[0] = 0;
     for (size_t i = 0; i < lhs_len; i++) {
         unsigned char c = (unsigned char)eq[i];
-        if (c == ' ')
-            continue;
+        if (c == ' ') continue;
         if (c == '.') {
             if (found_ell)
                 return tn_raise_int(st, tn_RuntimeError,
@@ -110,8 +108,7 @@ static int count_labels(TnState *st, Spec *s, TnTensor **ops)
                 s->count[s->lab[k]]++;
             }
         }
-        if (has_ell && ops[i]->ndim - nl > s->ell_ndim)
-            s->ell_ndim = ops[i]->ndim - nl;
+        if (has_ell && ops[i]->ndim - nl > s->ell_ndim) s->ell_ndim = ops[i]->ndim - nl;
         if (has_ell ? nl > ops[i]->ndim : nl != ops[i]->ndim)
             return tn_raise_int(st, tn_RuntimeError,
                                 "einsum(): the number of subscripts in the equation (%d) does not "
@@ -127,8 +124,7 @@ static int parse_rhs(TnState *st, Spec *s, const char *rhs, size_t lhs_len, bool
     int pi = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)rhs[i];
-        if (c == ' ')
-            continue;
+        if (c == ' ') continue;
         if (c == '.') {
             if (*found_ell)
                 return tn_raise_int(st, tn_RuntimeError,
@@ -172,8 +168,7 @@ static int layout(TnState *st, Spec *s, const char *eq, const char *arrow, size_
         found_ell = true;
         s->ell_index = 0;
         for (int l = 0; l < NLABELS; l++)
-            if (s->count[l] == 1)
-                s->perm[l] = pi++;
+            if (s->count[l] == 1) s->perm[l] = pi++;
         s->perm_index = pi;
     } else if (parse_rhs(st, s, arrow + 2, lhs_len, &found_ell) < 0) {
         return -1;
@@ -184,8 +179,7 @@ static int layout(TnState *st, Spec *s, const char *eq, const char *arrow, size_
         s->perm_index += s->ell_ndim;
     }
     for (int l = 0; l < NLABELS; l++)
-        if (s->count[l] > 0 && s->perm[l] == -1)
-            s->perm[l] = s->perm_index++;
+        if (s->count[l] > 0 && s->perm[l] == -1) s->perm[l] = s->perm_index++;
     if (s->perm_index > TN_MAX_DIMS)
         return tn_raise_int(st, tn_RuntimeError,
                             "einsum(): the equation needs %d dimensions; tn supports at most %d",
@@ -205,8 +199,7 @@ static int spec_parse(TnState *st, Spec *s, const char *eq, TnTensor **ops, int 
         tn_no_memory(st);
         return -1;
     }
-    if (parse_lhs(st, s, eq, lhs_len) < 0 || count_labels(st, s, ops) < 0)
-        return -1;
+    if (parse_lhs(st, s, eq, lhs_len) < 0 || count_labels(st, s, ops) < 0) return -1;
     return layout(st, s, eq, arrow, lhs_len);
 }
 
@@ -221,8 +214,7 @@ typedef struct {
 
 static int see_ell(TnState *st, Spec *s, Sizes *z, int i, int j, int dim, int64_t size)
 {
-    if (size == 1)
-        return 0;
+    if (size == 1) return 0;
     if (z->ell_size[j] != 1 && z->ell_size[j] != size)
         return tn_raise_int(st, tn_RuntimeError,
                             "einsum(): dimension %d covered by ellipsis in operand %dhas size "
@@ -236,8 +228,7 @@ static int see_ell(TnState *st, Spec *s, Sizes *z, int i, int j, int dim, int64_
 
 static int see_label(TnState *st, Spec *s, Sizes *z, int i, int l, int64_t size)
 {
-    if (size == 1)
-        return 0;
+    if (size == 1) return 0;
     if (z->label_size[l] != 1 && z->label_size[l] != size)
         return tn_raise_int(st, tn_RuntimeError,
                             "einsum(): subscript %c has size %lld for operand %d which does not "
@@ -265,8 +256,7 @@ static TnTensor *operand_view(TnState *st, Spec *s, Sizes *z, TnTensor *op, int 
         if (l == ELL) {
             int nd = op->ndim - (nlab - 1);
             for (int j = s->ell_ndim - nd; j < s->ell_ndim; j++, dim++) {
-                if (see_ell(st, s, z, i, j, dim, op->sizes[dim]) < 0)
-                    return NULL;
+                if (see_ell(st, s, z, i, j, dim, op->sizes[dim]) < 0) return NULL;
                 int t = s->ell_index + j;
                 sizes[t] = op->sizes[dim];
                 strides[t] = op->strides[dim];
@@ -276,8 +266,7 @@ static TnTensor *operand_view(TnState *st, Spec *s, Sizes *z, TnTensor *op, int 
         }
         int t = s->perm[l];
         if (src[t] < 0) {
-            if (see_label(st, s, z, i, l, op->sizes[dim]) < 0)
-                return NULL;
+            if (see_label(st, s, z, i, l, op->sizes[dim]) < 0) return NULL;
             sizes[t] = op->sizes[dim];
             strides[t] = op->strides[dim];
             src[t] = dim;
@@ -285,8 +274,7 @@ static TnTensor *operand_view(TnState *st, Spec *s, Sizes *z, TnTensor *op, int 
             return tn_raise_ptr(st, tn_RuntimeError,
                                 "einsum(): subscript %c is repeated for operand %d but the sizes "
                                 "don't match, %lld != %lld",
-                                label_char(l), i, (long long)op->sizes[dim],
-                                (long long)sizes[t]);
+                                label_char(l), i, (long long)op->sizes[dim], (long long)sizes[t]);
         } else {
             strides[t] += op->strides[dim];
         }
@@ -316,20 +304,16 @@ static void bgemm_range(void *ctx, int64_t lo, int64_t hi)
         char *pb = tensor_ptr(b) + bi * b->strides[0] * es;
         char *pc = tensor_ptr(c) + (bi * c->strides[0] + r0 * c->strides[1]) * es;
         int64_t m = r1 - r0;
-        if (m == 0)
-            continue;
+        if (m == 0) continue;
         if (g->dt == DT_FLOAT32)
-            gemm_f32(m, g->n, g->k, 1.0f, (float *)pa, a->strides[1], a->strides[2],
-                     (float *)pb, b->strides[1], b->strides[2], 0.0f, (float *)pc,
-                     c->strides[1], c->strides[2]);
+            gemm_f32(m, g->n, g->k, 1.0f, (float *)pa, a->strides[1], a->strides[2], (float *)pb,
+                     b->strides[1], b->strides[2], 0.0f, (float *)pc, c->strides[1], c->strides[2]);
         else if (g->dt == DT_FLOAT64)
-            gemm_f64(m, g->n, g->k, 1.0, (double *)pa, a->strides[1], a->strides[2],
-                     (double *)pb, b->strides[1], b->strides[2], 0.0, (double *)pc,
-                     c->strides[1], c->strides[2]);
+            gemm_f64(m, g->n, g->k, 1.0, (double *)pa, a->strides[1], a->strides[2], (double *)pb,
+                     b->strides[1], b->strides[2], 0.0, (double *)pc, c->strides[1], c->strides[2]);
         else
-            gemm_i64(m, g->n, g->k, 1, (int64_t *)pa, a->strides[1], a->strides[2],
-                     (int64_t *)pb, b->strides[1], b->strides[2], 0, (int64_t *)pc,
-                     c->strides[1], c->strides[2]);
+            gemm_i64(m, g->n, g->k, 1, (int64_t *)pa, a->strides[1], a->strides[2], (int64_t *)pb,
+                     b->strides[1], b->strides[2], 0, (int64_t *)pc, c->strides[1], c->strides[2]);
     }
 }
 
@@ -342,19 +326,17 @@ static void bgemm_run(TnDType dt, const TnTensor *a, const TnTensor *b, const Tn
     int64_t B = a->sizes[0], m = a->sizes[1], k = a->sizes[2], n = b->sizes[2];
     BGemm g = {dt, m, n, k, 1, a, b, c};
     bool big = (double)B * (double)m * (double)n * (double)k >= BGEMM_PARALLEL_WORK;
-    if (big && B == 1 && m >= 16)
-        g.split = 2;
+    if (big && B == 1 && m >= 16) g.split = 2;
     parallel_for(B * g.split, big ? 2 : INT64_MAX, bgemm_range, &g);
 }
 
 /* A contiguous copy unless BLIS can read the matrices of t as they are. */
 static TnTensor *gemm_ready(TnState *st, TnTensor *t)
 {
-    if (DT_IS_FLOAT(t->dtype) && gemm_strides_ok(t->sizes[1], t->sizes[2], t->strides[1],
-                                                 t->strides[2]))
+    if (DT_IS_FLOAT(t->dtype) &&
+        gemm_strides_ok(t->sizes[1], t->sizes[2], t->strides[1], t->strides[2]))
         return (tn_obj_incref(t), t);
-    if (!DT_IS_FLOAT(t->dtype) && t->dtype == DT_INT64)
-        return (tn_obj_incref(t), t);
+    if (!DT_IS_FLOAT(t->dtype) && t->dtype == DT_INT64) return (tn_obj_incref(t), t);
     return tensor_contiguous(st, t);
 }
 
@@ -371,8 +353,7 @@ static TnTensor *einsum_bmm(TnState *st, TnTensor *a, TnTensor *b)
     TnTensor *wa = tensor_to(st, a, wt), *wb = wa ? tensor_to(st, b, wt) : NULL;
     TnTensor *ga = wb ? gemm_ready(st, wa) : NULL, *gb = ga ? gemm_ready(st, wb) : NULL;
     TnTensor *out = gb ? tensor_empty_ex(st, wt, 3, shape, a->sizes[2] == 0) : NULL;
-    if (out && a->sizes[2] > 0 && tensor_numel(out) > 0)
-        bgemm_run(wt, ga, gb, out);
+    if (out && a->sizes[2] > 0 && tensor_numel(out) > 0) bgemm_run(wt, ga, gb, out);
     tn_obj_decref(wa);
     tn_obj_decref(wb);
     tn_obj_decref(ga);
@@ -390,8 +371,7 @@ static TnTensor *einsum_bmm(TnState *st, TnTensor *a, TnTensor *b)
 static TnTensor *as_3d(TnState *st, TnTensor *t, const int64_t *perm, int nd, const int64_t *shape3)
 {
     TnTensor *p = op_permute(st, t, nd, perm);
-    if (!p)
-        return NULL;
+    if (!p) return NULL;
     TnTensor *r = op_reshape(st, p, 3, shape3);
     tn_obj_decref(p);
     return r;
@@ -458,8 +438,7 @@ static TnTensor *unpermute(TnState *st, TnTensor *prod, TnTensor *l, TnTensor *r
 static TnTensor *sumproduct_pair(TnState *st, TnTensor *l, TnTensor *r, const bool *is_sum,
                                  int nsum)
 {
-    if (nsum == 0)
-        return op_mul(st, l, r);
+    if (nsum == 0) return op_mul(st, l, r);
     Groups g;
     group_dims(l, r, is_sum, &g);
     int64_t lp[TN_MAX_DIMS], rp[TN_MAX_DIMS];
@@ -471,8 +450,8 @@ static TnTensor *sumproduct_pair(TnState *st, TnTensor *l, TnTensor *r, const bo
     m = cat_dims(rp, m, g.sum, g.nsum);
     m = cat_dims(rp, m, g.ro, g.nro);
     m = cat_dims(rp, m, g.lo, g.nlo);
-    int64_t ls[3] = {g.lro_size, g.lo_size, g.sum_size}, rs[3] = {g.lro_size, g.sum_size,
-                                                                  g.ro_size};
+    int64_t ls[3] = {g.lro_size, g.lo_size, g.sum_size},
+            rs[3] = {g.lro_size, g.sum_size, g.ro_size};
     TnTensor *l3 = as_3d(st, l, lp, n, ls), *r3 = l3 ? as_3d(st, r, rp, m, rs) : NULL;
     TnTensor *prod = r3 ? einsum_bmm(st, l3, r3) : NULL;
     TnTensor *out = prod ? unpermute(st, prod, l, r, &g) : NULL;
@@ -485,8 +464,7 @@ static TnTensor *sumproduct_pair(TnState *st, TnTensor *l, TnTensor *r, const bo
 /* Sums t over the dims in mask, keeping them (t stolen). */
 static TnTensor *sum_keep(TnState *st, TnTensor *t, uint32_t mask)
 {
-    if (!mask)
-        return t;
+    if (!mask) return t;
     TnTensor *r = op_reduce(st, RED_SUM, t, mask, true, -1, 0);
     tn_obj_decref(t);
     return r;
@@ -533,8 +511,7 @@ static TnTensor *contract(TnState *st, const Spec *s, Sizes *z, TnTensor *a, TnT
 /* The last operand with the contracted dims dropped (all size 1 now) or summed. */
 static TnTensor *finish(TnState *st, const Spec *s, TnTensor *t)
 {
-    if (s->perm_index == s->out_size)
-        return t;
+    if (s->perm_index == s->out_size) return t;
     TnTensor *r;
     if (s->nops > 1) {
         r = tensor_alias(st, t, s->out_size, t->sizes, t->strides, t->offset);
@@ -559,8 +536,7 @@ TnTensor *op_einsum(TnState *st, const char *equation, TnTensor **ops, int nops)
         tn_no_memory(st);
         return NULL;
     }
-    if (spec_parse(st, &s, equation, ops, nops) < 0)
-        goto done;
+    if (spec_parse(st, &s, equation, ops, nops) < 0) goto done;
     Sizes z;
     for (int l = 0; l < NLABELS; l++)
         z.label_size[l] = 1;
@@ -569,16 +545,14 @@ TnTensor *op_einsum(TnState *st, const char *equation, TnTensor **ops, int nops)
         z.dim_counts[d] = 0;
     }
     for (int i = 0; i < nops; i++)
-        if (!(views[i] = operand_view(st, &s, &z, ops[i], i)))
-            goto done;
+        if (!(views[i] = operand_view(st, &s, &z, ops[i], i))) goto done;
     cur = views[0];
     views[0] = NULL;
     for (int i = 1; i < nops && cur; i++) {
         cur = contract(st, &s, &z, cur, views[i]);
         views[i] = NULL;
     }
-    if (cur)
-        cur = finish(st, &s, cur);
+    if (cur) cur = finish(st, &s, cur);
 done:
     for (int i = 0; i < nops; i++)
         tn_obj_decref(views[i]);

@@ -436,6 +436,27 @@ static int rec_view(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
     return 0;
 }
 
+/* x.T reverses the dims; x.mT swaps the last two (properties, recorded by autograd_api.c). */
+static int rec_T(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
+{
+    int nd = AS_TENSOR(a[0])->ndim;
+    int64_t perm[TN_MAX_DIMS];
+    for (int d = 0; d < nd; d++)
+        perm[d] = nd - 1 - d;
+    store_inverse(n, nd, perm);
+    set_base(AS_TENSOR(r), AS_TENSOR(a[0]));
+    return 0;
+}
+static int rec_mT(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
+{
+    ARG_I(n, 0) = -2;
+    ARG_I(n, 1) = -1;
+    set_base(AS_TENSOR(r), AS_TENSOR(a[0]));
+    return 0;
+}
+const TnGradRow grad_T_row = {"T", 0, "", 1, &grad_PermuteBackward0, 0, 1 + TN_MAX_DIMS, rec_T, 0};
+const TnGradRow grad_mT_row = {"mT", 0, "", 1, &TransposeBackward0, 0, 2, rec_mT, 0};
+
 #define FM (GW_TORCH | GW_METHOD)
 const TnGradRow grad_shape_rows[] = {
     {"view|view_as", GW_METHOD, "", 1, &ViewBackward0, 0, 0, rec_view, 0},

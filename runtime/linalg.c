@@ -40,8 +40,7 @@ static int check_matrix(TnState *st, TnTensor *t, const char *fn)
 
 static int check_square(TnState *st, TnTensor *t, const char *fn)
 {
-    if (check_matrix(st, t, fn) < 0)
-        return -1;
+    if (check_matrix(st, t, fn) < 0) return -1;
     int64_t m = t->sizes[t->ndim - 2], n = t->sizes[t->ndim - 1];
     if (m != n)
         return tn_raise_int(st, tn_RuntimeError,
@@ -61,8 +60,7 @@ static int dims_mask(TnState *st, TnTensor *x, int ndims, const int64_t *dims, u
     }
     for (int i = 0; i < ndims; i++) {
         int d;
-        if (tensor_wrap_dim(st, dims[i], x->ndim, &d) < 0)
-            return -1;
+        if (tensor_wrap_dim(st, dims[i], x->ndim, &d) < 0) return -1;
         if (*mask >> d & 1)
             return tn_raise_int(st, tn_RuntimeError,
                                 "dim %d appears multiple times in the list of dims", d);
@@ -75,8 +73,7 @@ static int dims_mask(TnState *st, TnTensor *x, int ndims, const int64_t *dims, u
 /* Steals a, returns op(a) (NULL on error, a released either way). */
 static TnTensor *then_unary(TnState *st, TnTensor *a, TnUnaryOp op)
 {
-    if (!a)
-        return NULL;
+    if (!a) return NULL;
     TnTensor *r = op_unary(st, op, a);
     tn_obj_decref(a);
     return r;
@@ -85,8 +82,7 @@ static TnTensor *then_unary(TnState *st, TnTensor *a, TnUnaryOp op)
 static TnTensor *then_reduce(TnState *st, TnTensor *a, TnReduceOp op, uint32_t mask, bool keep,
                              int dtype)
 {
-    if (!a)
-        return NULL;
+    if (!a) return NULL;
     TnTensor *r = op_reduce(st, op, a, mask, keep, dtype, 0);
     tn_obj_decref(a);
     return r;
@@ -94,8 +90,7 @@ static TnTensor *then_reduce(TnState *st, TnTensor *a, TnReduceOp op, uint32_t m
 
 static TnTensor *then_pow(TnState *st, TnTensor *a, double p)
 {
-    if (!a)
-        return NULL;
+    if (!a) return NULL;
     TnTensor *r = op_binary(st, BOP_POW, operand(a), scalar(p));
     tn_obj_decref(a);
     return r;
@@ -112,9 +107,9 @@ static TnTensor *vnorm(TnState *st, TnTensor *x, double p, uint32_t mask, bool k
     if (p == 0)
         return then_reduce(st, op_binary(st, BOP_NE, operand(x), scalar(0)), RED_SUM, mask, keep,
                            x->dtype);
-    if (p == 1)
-        return then_reduce(st, op_unary(st, UN_ABS, x), RED_SUM, mask, keep, -1);
-    TnTensor *s = then_reduce(st, then_pow(st, op_unary(st, UN_ABS, x), p), RED_SUM, mask, keep, -1);
+    if (p == 1) return then_reduce(st, op_unary(st, UN_ABS, x), RED_SUM, mask, keep, -1);
+    TnTensor *s =
+        then_reduce(st, then_pow(st, op_unary(st, UN_ABS, x), p), RED_SUM, mask, keep, -1);
     return then_pow(st, s, 1.0 / p);
 }
 
@@ -122,8 +117,7 @@ static TnTensor *vnorm(TnState *st, TnTensor *x, double p, uint32_t mask, bool k
  * empty reductions. */
 static int check_empty(TnState *st, TnTensor *x, double p, int ndims, const int64_t *dims)
 {
-    if (tensor_numel(x) != 0 || !(p < 0 || p == INFINITY))
-        return 0;
+    if (tensor_numel(x) != 0 || !(p < 0 || p == INFINITY)) return 0;
     if (ndims <= 0)
         return tn_raise_int(st, tn_RuntimeError,
                             "linalg.vector_norm cannot compute the %g norm on an empty tensor "
@@ -131,8 +125,7 @@ static int check_empty(TnState *st, TnTensor *x, double p, int ndims, const int6
                             p);
     for (int i = 0; i < ndims; i++) {
         int d;
-        if (tensor_wrap_dim(st, dims[i], x->ndim, &d) < 0)
-            return -1;
+        if (tensor_wrap_dim(st, dims[i], x->ndim, &d) < 0) return -1;
         if (x->sizes[d] == 0)
             return tn_raise_int(st, tn_RuntimeError,
                                 "linalg.vector_norm cannot compute the %g norm on the dimension "
@@ -146,8 +139,7 @@ static int check_empty(TnState *st, TnTensor *x, double p, int ndims, const int6
 /* dtype= of the norms: floating, and no narrower than the input. */
 static int check_norm_dtype(TnState *st, TnTensor *x, int dtype, const char *fn)
 {
-    if (dtype < 0)
-        return 0;
+    if (dtype < 0) return 0;
     if (!DT_IS_FLOAT((TnDType)dtype))
         return tn_raise_int(st, tn_RuntimeError,
                             "%s: dtype should be floating point or complex, but got %s", fn,
@@ -168,8 +160,7 @@ TnTensor *linalg_vector_norm(TnState *st, TnTensor *x, double ord, int ndims, co
         dims_mask(st, x, ndims, dims, &mask) < 0 || check_empty(st, x, ord, ndims, dims) < 0)
         return NULL;
     TnTensor *xc = tensor_to(st, x, dtype < 0 ? x->dtype : (TnDType)dtype);
-    if (!xc)
-        return NULL;
+    if (!xc) return NULL;
     TnTensor *r = vnorm(st, xc, ord, mask, keepdim);
     tn_obj_decref(xc);
     return r;
@@ -181,8 +172,7 @@ static void backshift(int nd, int d0, int d1, int64_t *perm)
 {
     int k = 0;
     for (int d = 0; d < nd; d++)
-        if (d != d0 && d != d1)
-            perm[k++] = d;
+        if (d != d0 && d != d1) perm[k++] = d;
     perm[k++] = d0;
     perm[k] = d1;
 }
@@ -195,11 +185,9 @@ static TnTensor *svd_norm(TnState *st, TnTensor *a, int d0, int d1, TnReduceOp o
     TnTensor *p = op_permute(st, a, a->ndim, perm);
     TnTensor *sv = p ? linalg_svdvals(st, p) : NULL;
     tn_obj_decref(p);
-    if (!sv)
-        return NULL;
+    if (!sv) return NULL;
     TnTensor *r = then_reduce(st, sv, op, 1u << (sv->ndim - 1), false, -1);
-    if (!r || !keepdim)
-        return r;
+    if (!r || !keepdim) return r;
     /* put size-1 dims back where d0 and d1 were */
     int lo = d0 < d1 ? d0 : d1, hi = d0 < d1 ? d1 : d0;
     TnTensor *u = op_unsqueeze(st, r, lo);
@@ -215,8 +203,7 @@ static void dims_str(char *buf, size_t n, int ndims, const int64_t *dims, const 
     size_t k = (size_t)snprintf(buf, n, "%s", brackets ? "[" : "");
     for (int i = 0; i < ndims && k < n; i++)
         k += (size_t)snprintf(buf + k, n - k, "%s%lld", i ? sep : "", (long long)dims[i]);
-    if (brackets && k < n)
-        snprintf(buf + k, n - k, "]");
+    if (brackets && k < n) snprintf(buf + k, n - k, "]");
 }
 
 /* matrix_norm's dim argument check ("dim must be a 2-tuple"). */
@@ -230,8 +217,8 @@ static int matrix_dims(TnState *st, int ndims, const int64_t *dims, int64_t *d0,
     if (ndims != 2) {
         char b[TN_SHAPE_STR];
         dims_str(b, sizeof b, ndims, dims, " ", false);
-        return tn_raise_int(st, tn_RuntimeError, "linalg.matrix_norm: dim must be a 2-tuple. Got %s",
-                            b);
+        return tn_raise_int(st, tn_RuntimeError,
+                            "linalg.matrix_norm: dim must be a 2-tuple. Got %s", b);
     }
     *d0 = dims[0];
     *d1 = dims[1];
@@ -266,15 +253,13 @@ TnTensor *linalg_matrix_norm(TnState *st, TnTensor *a, TnNormOrd ord, int ndims,
         return tn_raise_ptr(st, tn_RuntimeError, "linalg.matrix_norm: Order %g not supported.",
                             ord.p);
     int w0, w1;
-    if (matrix_norm_checks(st, a, ndims, dims, &w0, &w1, dtype) < 0)
-        return NULL;
+    if (matrix_norm_checks(st, a, ndims, dims, &w0, &w1, dtype) < 0) return NULL;
     if (ord.is_str && !ord.nuc) {
         int64_t dims[2] = {w0, w1};
         return linalg_vector_norm(st, a, 2, 2, dims, keepdim, dtype, "linalg.vector_norm");
     }
     TnTensor *ac = tensor_to(st, a, dtype < 0 ? a->dtype : (TnDType)dtype);
-    if (!ac)
-        return NULL;
+    if (!ac) return NULL;
     TnTensor *r;
     if (ord.is_str || fabs(ord.p) == 2) {
         TnReduceOp op = ord.is_str ? RED_SUM : ord.p > 0 ? RED_AMAX : RED_AMIN;
@@ -286,8 +271,7 @@ TnTensor *linalg_matrix_norm(TnState *st, TnTensor *a, TnNormOrd ord, int ndims,
             w0 = w1;
             w1 = t;
         }
-        if (!keepdim && w0 < w1)
-            w1--;
+        if (!keepdim && w0 < w1) w1--;
         TnTensor *s = vnorm(st, ac, 1, 1u << w0, keepdim);
         r = then_reduce(st, s, ord.p > 0 ? RED_AMAX : RED_AMIN, 1u << w1, keepdim, -1);
     }
@@ -337,8 +321,7 @@ static TnTensor *frobenius_norm(TnState *st, TnTensor *a, int ndims, const int64
     if (ndims > 2)
         return tn_raise_ptr(st, tn_RuntimeError,
                             "Expected at most 2 dimensions, but got %d dimensions instead.", ndims);
-    if (check_norm_input(st, a) < 0)
-        return NULL;
+    if (check_norm_input(st, a) < 0) return NULL;
     uint32_t mask;
     if (ndims == 2) {
         int w0, w1;
@@ -346,11 +329,11 @@ static TnTensor *frobenius_norm(TnState *st, TnTensor *a, int ndims, const int64
             tensor_wrap_dim(st, dims[1], a->ndim, &w1) < 0)
             return NULL;
         if (w0 == w1)
-            return tn_raise_ptr(st, tn_RuntimeError, "Expected dims to be different, got [%lld, %lld] instead",
+            return tn_raise_ptr(st, tn_RuntimeError,
+                                "Expected dims to be different, got [%lld, %lld] instead",
                                 (long long)dims[0], (long long)dims[1]);
     }
-    if (dims_mask(st, a, ndims, dims, &mask) < 0)
-        return NULL;
+    if (dims_mask(st, a, ndims, dims, &mask) < 0) return NULL;
     return vnorm(st, a, 2, mask, keepdim);
 }
 
@@ -373,8 +356,7 @@ static TnTensor *nuclear_norm(TnState *st, TnTensor *a, int ndims, const int64_t
 static void warn_deprecated(void)
 {
     static bool warned;
-    if (warned)
-        return;
+    if (warned) return;
     warned = true;
     fprintf(stderr, "UserWarning: torch.norm is deprecated and may be removed in a future PyTorch "
                     "release. Use torch.linalg.norm(), torch.linalg.vector_norm() or "
@@ -389,12 +371,10 @@ TnTensor *linalg_torch_norm(TnState *st, TnTensor *a, const TnNormOrd *p, int nd
         if (dtype >= 0)
             return tn_raise_ptr(st, tn_ValueError, "dtype argument is not supported in %s norm",
                                 p->nuc ? "nuclear" : "frobenius");
-        if (p->nuc)
-            return nuclear_norm(st, a, ndims, dims, keepdim);
+        if (p->nuc) return nuclear_norm(st, a, ndims, dims, keepdim);
         return frobenius_norm(st, a, ndims < 0 ? 0 : ndims, dims, keepdim);
     }
-    if (check_norm_input(st, a) < 0)
-        return NULL;
+    if (check_norm_input(st, a) < 0) return NULL;
     uint32_t mask;
     if (dims_mask(st, a, ndims, dims, &mask) < 0 || check_norm_dtype(st, a, dtype, "norm") < 0)
         return NULL;
@@ -454,13 +434,11 @@ static bool all_finite(const TnTensor *c)
     if (c->dtype == DT_FLOAT32) {
         const float *p = (const float *)tensor_ptr(c);
         for (int64_t i = 0; i < n; i++)
-            if (!isfinite(p[i]))
-                return false;
+            if (!isfinite(p[i])) return false;
     } else {
         const double *p = (const double *)tensor_ptr(c);
         for (int64_t i = 0; i < n; i++)
-            if (!isfinite(p[i]))
-                return false;
+            if (!isfinite(p[i])) return false;
     }
     return true;
 }
@@ -478,23 +456,21 @@ static int batch_shape(const TnTensor *a, int k, const int64_t *tail, int64_t *o
 TnTensor *linalg_svdvals(TnState *st, TnTensor *a)
 {
     const char *fn = "linalg.svd";
-    if (check_matrix(st, a, fn) < 0 || check_float(st, a, fn) < 0)
-        return NULL;
+    if (check_matrix(st, a, fn) < 0 || check_float(st, a, fn) < 0) return NULL;
     int64_t m = a->sizes[a->ndim - 2], n = a->sizes[a->ndim - 1], k = m < n ? m : n;
     int64_t shape[TN_MAX_DIMS];
     int nd = batch_shape(a, 1, &k, shape);
-    if (!lapack_size_ok(st, m, n))
-        return NULL;
+    if (!lapack_size_ok(st, m, n)) return NULL;
     TnTensor *c = colmajor(st, a), *out = c ? tensor_empty(st, a->dtype, nd, shape) : NULL;
-    if (!out || k == 0)
-        goto done;
+    if (!out || k == 0) goto done;
     if (!all_finite(c)) {
         tn_obj_decref(out);
         out = NULL;
         char pre[96];
         err_prefix(pre, sizeof pre, fn, a, 0);
-        linalg_error(st, pre, "The algorithm failed to converge because the input matrix contained "
-                              "non-finite values.");
+        linalg_error(st, pre,
+                     "The algorithm failed to converge because the input matrix contained "
+                     "non-finite values.");
         goto done;
     }
     int64_t B = batch_count(a);
@@ -533,6 +509,17 @@ static lapack_int lu(TnTensor *c, int64_t b, int64_t n, lapack_int *ipiv)
                                (double *)tensor_ptr(c) + b * n * n, (lapack_int)n, ipiv);
 }
 
+/* The matrices LAPACK factors: like PyTorch, a C-contiguous A is factored as A^T
+ * (its data read column-major, the transposed system solved after), any other A
+ * from a column-major copy. The pivots, so the singular element reported and the
+ * rounding of det, are those of the matrix factored. */
+static TnTensor *lu_operand(TnState *st, TnTensor *a, bool *transposed)
+{
+    bool as_t = tensor_is_contiguous(a);
+    if (transposed) *transposed = as_t;
+    return as_t ? tensor_clone(st, a) : colmajor(st, a);
+}
+
 static double lu_det(const TnTensor *c, int64_t b, int64_t n, const lapack_int *ipiv)
 {
     double det = 1;
@@ -551,9 +538,9 @@ TnTensor *linalg_det(TnState *st, TnTensor *a)
         return NULL;
     int64_t n = a->sizes[a->ndim - 1], shape[TN_MAX_DIMS];
     int nd = batch_shape(a, 0, NULL, shape);
-    if (!lapack_size_ok(st, n, n))
-        return NULL;
-    TnTensor *c = colmajor(st, a), *out = c ? tensor_empty(st, a->dtype, nd, shape) : NULL;
+    if (!lapack_size_ok(st, n, n)) return NULL;
+    TnTensor *c = lu_operand(st, a, NULL);
+    TnTensor *out = c ? tensor_empty(st, a->dtype, nd, shape) : NULL;
     lapack_int *ipiv = out ? tn_malloc(sizeof(lapack_int) * (size_t)(n + 1)) : NULL;
     if (out && !ipiv) {
         tn_obj_decref(out);
@@ -574,8 +561,8 @@ TnTensor *linalg_det(TnState *st, TnTensor *a)
 }
 
 /* X = A^-1 B for column-major matrix b of lu (factored) and x (n x k, overwritten). */
-static lapack_int lu_solve(TnTensor *lu_t, TnTensor *x, int64_t b, int64_t n, int64_t k,
-                           char trans, const lapack_int *ipiv)
+static lapack_int lu_solve(TnTensor *lu_t, TnTensor *x, int64_t b, int64_t n, int64_t k, char trans,
+                           const lapack_int *ipiv)
 {
     if (lu_t->dtype == DT_FLOAT32)
         return LAPACKE_sgetrs_work(LAPACK_COL_MAJOR, trans, (lapack_int)n, (lapack_int)k,
@@ -598,8 +585,7 @@ static int invert_one(TnState *st, TnTensor *c, TnTensor *x, TnTensor *a, int64_
                       tn_int(1));
         info = lu_solve(c, x, b, n, n, trans, ipiv);
     }
-    if (info == 0)
-        return 0;
+    if (info == 0) return 0;
     char pre[96], msg[200];
     err_prefix(pre, sizeof pre, "linalg.inv", a, b);
     snprintf(msg, sizeof msg,
@@ -616,17 +602,13 @@ TnTensor *linalg_inv(TnState *st, TnTensor *a)
     if (check_matrix(st, a, fn) < 0 || check_float(st, a, fn) < 0 || check_square(st, a, fn) < 0)
         return NULL;
     int64_t n = a->sizes[a->ndim - 1];
-    if (!lapack_size_ok(st, n, n))
-        return NULL;
-    /* like PyTorch, a C-contiguous A is factored as A^T (its data read column-major)
-     * and the transposed system solved: the singular pivot it reports is A^T's */
-    bool as_t = tensor_is_contiguous(a);
-    TnTensor *c = as_t ? tensor_clone(st, a) : colmajor(st, a);
+    if (!lapack_size_ok(st, n, n)) return NULL;
+    bool as_t;
+    TnTensor *c = lu_operand(st, a, &as_t);
     TnTensor *x = c ? tensor_zeros(st, a->dtype, a->ndim, a->sizes) : NULL;
     lapack_int *ipiv = x ? tn_malloc(sizeof(lapack_int) * (size_t)(n + 1)) : NULL;
     int rc = ipiv ? 0 : -1;
-    if (x && !ipiv)
-        tn_no_memory(st);
+    if (x && !ipiv) tn_no_memory(st);
     int64_t B = rc == 0 && n > 0 ? batch_count(a) : 0;
     for (int64_t b = 0; b < B && rc == 0; b++)
         rc = invert_one(st, c, x, a, b, n, as_t ? 'T' : 'N', ipiv);
@@ -641,9 +623,9 @@ TnTensor *linalg_inv(TnState *st, TnTensor *a)
 
 /* ------------------------------------------------------------------- solve */
 typedef struct {
-    int64_t n, k;   /* A is n x n, B is n x k */
-    bool vector;    /* B was a (batch of) vector(s) */
-    int nb;         /* broadcast batch dims */
+    int64_t n, k; /* A is n x n, B is n x k */
+    bool vector;  /* B was a (batch of) vector(s) */
+    int nb;       /* broadcast batch dims */
     int64_t batch[TN_MAX_DIMS];
 } SolveShape;
 
@@ -658,8 +640,9 @@ static int solve_shapes(TnState *st, TnTensor *a, TnTensor *b, SolveShape *s)
                             "and B of type %s instead",
                             fn, tn_dtype_info[a->dtype].cname, tn_dtype_info[b->dtype].cname);
     s->n = a->sizes[a->ndim - 1];
-    s->vector = b->ndim == 1 || (b->ndim == a->ndim - 1 &&
-                                 memcmp(b->sizes, a->sizes, sizeof(int64_t) * (size_t)b->ndim) == 0);
+    s->vector =
+        b->ndim == 1 || (b->ndim == a->ndim - 1 &&
+                         memcmp(b->sizes, a->sizes, sizeof(int64_t) * (size_t)b->ndim) == 0);
     int64_t bn = s->vector ? b->sizes[b->ndim - 1] : b->ndim >= 2 ? b->sizes[b->ndim - 2] : 0;
     s->k = s->vector ? 1 : b->sizes[b->ndim - 1];
     if (b->ndim < 1 || bn != s->n)
@@ -690,11 +673,11 @@ static int gesv(TnTensor *ca, TnTensor *cb, int64_t b, const SolveShape *s, lapa
     int64_t n = s->n, k = s->k;
     if (ca->dtype == DT_FLOAT32)
         return LAPACKE_sgesv_work(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)k,
-                             (float *)tensor_ptr(ca) + b * n * n, (lapack_int)n, ipiv,
-                             (float *)tensor_ptr(cb) + b * n * k, (lapack_int)n);
+                                  (float *)tensor_ptr(ca) + b * n * n, (lapack_int)n, ipiv,
+                                  (float *)tensor_ptr(cb) + b * n * k, (lapack_int)n);
     return LAPACKE_dgesv_work(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)k,
-                         (double *)tensor_ptr(ca) + b * n * n, (lapack_int)n, ipiv,
-                         (double *)tensor_ptr(cb) + b * n * k, (lapack_int)n);
+                              (double *)tensor_ptr(ca) + b * n * n, (lapack_int)n, ipiv,
+                              (double *)tensor_ptr(cb) + b * n * k, (lapack_int)n);
 }
 
 static int solve_all(TnState *st, TnTensor *ca, TnTensor *cb, const SolveShape *s)
@@ -702,8 +685,7 @@ static int solve_all(TnState *st, TnTensor *ca, TnTensor *cb, const SolveShape *
     int64_t B = 1;
     for (int i = 0; i < s->nb; i++)
         B *= s->batch[i];
-    if (s->n == 0 || s->k == 0)
-        return 0;
+    if (s->n == 0 || s->k == 0) return 0;
     lapack_int *ipiv = tn_malloc(sizeof(lapack_int) * (size_t)s->n);
     if (!ipiv) {
         tn_no_memory(st);
@@ -715,8 +697,8 @@ static int solve_all(TnState *st, TnTensor *ca, TnTensor *cb, const SolveShape *
         if (info != 0) {
             char pre[96];
             if (s->nb > 0)
-                snprintf(pre, sizeof pre, "torch.linalg.solve: (Batch element %lld): ",
-                         (long long)b);
+                snprintf(pre, sizeof pre,
+                         "torch.linalg.solve: (Batch element %lld): ", (long long)b);
             else
                 snprintf(pre, sizeof pre, "torch.linalg.solve: ");
             linalg_error(st, pre, "The solver failed because the input matrix is singular.");

@@ -21,9 +21,9 @@ TnTensor *op_einsum(TnState *st, const char *equation, TnTensor **ops, int nops)
 /* ---------------------------------------------------------------- linalg.c */
 /* A vector-norm order: a number, or one of the matrix-norm names. */
 typedef struct TnNormOrd {
-    bool is_str;   /* 'fro' / 'nuc' */
-    bool nuc;      /* with is_str: nuclear, else Frobenius */
-    double p;      /* numeric order (may be +-inf) */
+    bool is_str; /* 'fro' / 'nuc' */
+    bool nuc;    /* with is_str: nuclear, else Frobenius */
+    double p;    /* numeric order (may be +-inf) */
 } TnNormOrd;
 
 /* linalg.vector_norm over the dims in dims[0..ndims) (ndims < 0: all dims);

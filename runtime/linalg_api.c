@@ -3,7 +3,6 @@
 #include "api_args.h"
 #include "linalg.h"
 #include "types.h"
-#include <math.h>
 #include <string.h>
 
 #define NATIVE(name) static TnValue name(TnState *st, TnValue *a)
@@ -26,8 +25,7 @@ static int arg_ord(TnState *st, TnValue v, TnNormOrd *o, bool *given, int who)
 {
     *given = !(IS_UNDEF(v) || IS_NONE(v));
     memset(o, 0, sizeof *o);
-    if (!*given)
-        return 0;
+    if (!*given) return 0;
     if (IS_STR(v)) {
         const char *s = AS_STR(v)->data;
         if (who == ORD_VECTOR)
@@ -51,6 +49,27 @@ static int arg_ord(TnState *st, TnValue v, TnNormOrd *o, bool *given, int who)
     return 0;
 }
 
+/* Every Tensor reaching these natives is dense except where sparse is handled:
+ * sparse tensors have no strided data to read. */
+static TnValue sparse_unsupported(TnState *st, const char *op)
+{
+    return tn_raise(st, tn_NotImplementedError,
+                    "Could not run 'aten::%s' with arguments from the 'SparseCPU' backend. This "
+                    "could be because the operator doesn't exist for this backend, or was omitted "
+                    "during the selective/custom build process (if using custom build).",
+                    op);
+}
+
+static TnTensor *dense_arg(TnState *st, TnValue v, const char *fn, const char *name)
+{
+    TnTensor *t = arg_tensor(st, v, fn, name);
+    if (t && tensor_is_sparse(t)) {
+        sparse_unsupported(st, fn);
+        return NULL;
+    }
+    return t;
+}
+
 /* ----------------------------------------------------------------- einsum */
 /* The sublist form einsum(op0, [0, 1], op1, [1, 2], [0, 2]) as an equation. */
 static int sublist_equation(TnState *st, TnValue list, TnBuf *b)
@@ -61,20 +80,18 @@ static int sublist_equation(TnState *st, TnValue list, TnBuf *b)
         return tn_raise_int(st, tn_TypeError, "einsum(): expected List[int] in argument");
     for (int64_t i = 0; i < n; i++) {
         bool ok;
-        if (IS_TYPEOF(items[i], tn_type_of(tn_ellipsis()))) {
+        if (IS_TYPEOF(items[i], &tn_ellipsis_type)) {
             ok = buf_puts(b, "...");
         } else {
             int64_t s;
-            if (tn_as_index(st, items[i], &s, "subscript") < 0)
-                return -1;
+            if (tn_as_index(st, items[i], &s, "subscript") < 0) return -1;
             if (s < 0 || s >= 52)
                 return tn_raise_int(st, tn_ValueError,
                                     "einsum(): subscript in subscript list is not within the "
                                     "valid range [0, 52)");
             ok = buf_putc(b, (char)(s < 26 ? 'A' + s : 'a' + s - 26));
         }
-        if (!ok)
-            return (void)tn_no_memory(st), -1;
+        if (!ok) return (void)tn_no_memory(st), -1;
     }
     return 0;
 }
@@ -89,8 +106,7 @@ static int einsum_args(TnState *st, TnValue *args, int64_t nargs, TnBuf *eq, TnV
                             "or at least one operand and its subscripts list");
     if (IS_TENSOR(args[0])) {
         TnValue list = list_new(st, 0);
-        if (IS_UNDEF(list))
-            return -1;
+        if (IS_UNDEF(list)) return -1;
         *tmp = list;
         for (int64_t i = 0; i + 1 < nargs; i += 2) {
             if ((i && !buf_putc(eq, ',')) || sublist_equation(st, args[i + 1], eq) < 0 ||
@@ -107,12 +123,10 @@ static int einsum_args(TnState *st, TnValue *args, int64_t nargs, TnBuf *eq, TnV
         return tn_raise_int(st, tn_TypeError,
                             "einsum(): argument 'equation' (position 1) must be str, not %s",
                             tn_type_name(args[0]));
-    if (!buf_puts(eq, AS_STR(args[0])->data))
-        return (void)tn_no_memory(st), -1;
+    if (!buf_puts(eq, AS_STR(args[0])->data)) return (void)tn_no_memory(st), -1;
     *ops = args + 1;
     *nops = nargs - 1;
-    if (*nops == 1 && (IS_LIST(args[1]) || IS_TUPLE(args[1])))
-        tn_seq_items(args[1], ops, nops);
+    if (*nops == 1 && (IS_LIST(args[1]) || IS_TUPLE(args[1]))) tn_seq_items(args[1], ops, nops);
     return 0;
 }
 
@@ -126,12 +140,10 @@ NATIVE(api_einsum)
     TnTensor **ts = NULL;
     TnTensor *r = NULL;
     int64_t nops = 0;
-    if (!args)
-        return tn_no_memory(st);
+    if (!args) return tn_no_memory(st);
     args[0] = a[0];
     memcpy(args + 1, rest->items, sizeof(TnValue) * (size_t)rest->n);
-    if (einsum_args(st, args, nargs, &eq, &ops, &nops, &tmp) < 0 || !buf_putc(&eq, 0))
-        goto done;
+    if (einsum_args(st, args, nargs, &eq, &ops, &nops, &tmp) < 0 || !buf_putc(&eq, 0)) goto done;
     ts = tn_malloc(sizeof(TnTensor *) * (size_t)(nops + 1));
     if (!ts) {
         tn_no_memory(st);
@@ -144,6 +156,10 @@ NATIVE(api_einsum)
             goto done;
         }
         ts[i] = AS_TENSOR(ops[i]);
+        if (tensor_is_sparse(ts[i])) {
+            sparse_unsupported(st, "einsum");
+            goto done;
+        }
     }
     r = op_einsum(st, eq.p, ts, (int)nops);
 done:
@@ -157,7 +173,7 @@ done:
 /* ------------------------------------------------------------------ norms */
 NATIVE(api_vector_norm)
 {
-    TnTensor *x = arg_tensor(st, a[0], "linalg_vector_norm", "input");
+    TnTensor *x = dense_arg(st, a[0], "linalg_vector_norm", "input");
     TnNormOrd o;
     bool given, keep;
     int64_t dims[TN_MAX_DIMS];
@@ -165,13 +181,13 @@ NATIVE(api_vector_norm)
     if (!x || arg_ord(st, a[1], &o, &given, ORD_VECTOR) < 0 || arg_dims(st, a[2], dims, &nd) < 0 ||
         arg_bool(st, a[3], &keep) < 0 || arg_dtype(st, a[4], &dt) < 0)
         return tn_undef();
-    return ret_t(linalg_vector_norm(st, x, given ? o.p : 2, nd, dims, keep, dt,
-                                    "linalg.vector_norm"));
+    return ret_t(
+        linalg_vector_norm(st, x, given ? o.p : 2, nd, dims, keep, dt, "linalg.vector_norm"));
 }
 
 NATIVE(api_matrix_norm)
 {
-    TnTensor *x = arg_tensor(st, a[0], "linalg_matrix_norm", "input");
+    TnTensor *x = dense_arg(st, a[0], "linalg_matrix_norm", "input");
     TnNormOrd o;
     bool given, keep;
     int64_t dims[TN_MAX_DIMS];
@@ -179,14 +195,13 @@ NATIVE(api_matrix_norm)
     if (!x || arg_ord(st, a[1], &o, &given, ORD_MATRIX) < 0 || arg_dims(st, a[2], dims, &nd) < 0 ||
         arg_bool(st, a[3], &keep) < 0 || arg_dtype(st, a[4], &dt) < 0)
         return tn_undef();
-    if (!given)
-        o.is_str = true; /* 'fro' */
+    if (!given) o.is_str = true; /* 'fro' */
     return ret_t(linalg_matrix_norm(st, x, o, nd, dims, keep, dt));
 }
 
 NATIVE(api_linalg_norm)
 {
-    TnTensor *x = arg_tensor(st, a[0], "linalg_norm", "input");
+    TnTensor *x = dense_arg(st, a[0], "linalg_norm", "input");
     TnNormOrd o;
     bool given, keep;
     int64_t dims[TN_MAX_DIMS];
@@ -200,7 +215,7 @@ NATIVE(api_linalg_norm)
 /* torch.norm(input, p, dim, keepdim, out, dtype) and Tensor.norm(self, p, dim, keepdim, dtype) */
 static TnValue torch_norm(TnState *st, TnValue *a, int dtype_slot)
 {
-    TnTensor *x = arg_tensor(st, a[0], "norm", "input");
+    TnTensor *x = dense_arg(st, a[0], "norm", "input");
     TnNormOrd o;
     bool given, keep;
     int64_t dims[TN_MAX_DIMS];
@@ -214,6 +229,8 @@ static TnValue torch_norm(TnState *st, TnValue *a, int dtype_slot)
 
 NATIVE(api_norm)
 {
+    if (!IS_UNDEF(a[4]) && !IS_NONE(a[4]))
+        return tn_raise(st, tn_NotImplementedError, "torch.norm(out=...)");
     return torch_norm(st, a, 5);
 }
 
@@ -223,11 +240,11 @@ NATIVE(Tensor_norm)
 }
 
 /* ------------------------------------------------------------ linalg extras */
-#define UNARY_LINALG(NAME, FN, OP)                                                            \
-    NATIVE(NAME)                                                                              \
-    {                                                                                         \
-        TnTensor *x = arg_tensor(st, a[0], FN, "input");                                      \
-        return x ? ret_t(OP(st, x)) : tn_undef();                                             \
+#define UNARY_LINALG(NAME, FN, OP)                                                                 \
+    NATIVE(NAME)                                                                                   \
+    {                                                                                              \
+        TnTensor *x = dense_arg(st, a[0], FN, "input");                                            \
+        return x ? ret_t(OP(st, x)) : tn_undef();                                                  \
     }
 UNARY_LINALG(api_svdvals, "linalg_svdvals", linalg_svdvals)
 UNARY_LINALG(api_det, "det", linalg_det)
@@ -235,21 +252,18 @@ UNARY_LINALG(api_inv, "inverse", linalg_inv)
 
 NATIVE(api_solve)
 {
-    TnTensor *A = arg_tensor(st, a[0], "linalg_solve", "A");
-    TnTensor *B = A ? arg_tensor(st, a[1], "linalg_solve", "B") : NULL;
+    TnTensor *A = dense_arg(st, a[0], "linalg_solve", "A");
+    TnTensor *B = A ? dense_arg(st, a[1], "linalg_solve", "B") : NULL;
     bool left;
-    if (!B || arg_bool(st, a[2], &left) < 0)
-        return tn_undef();
-    if (!left)
-        return tn_raise(st, tn_NotImplementedError, "linalg.solve(left=False)");
+    if (!B || arg_bool(st, a[2], &left) < 0) return tn_undef();
+    if (!left) return tn_raise(st, tn_NotImplementedError, "linalg.solve(left=False)");
     return ret_t(linalg_solve(st, A, B));
 }
 
 /* ------------------------------------------------------------------ sparse */
 static TnTensor *data_tensor(TnState *st, TnValue v, int dtype)
 {
-    if (!IS_TENSOR(v))
-        return tensor_from_data(st, v, dtype);
+    if (!IS_TENSOR(v)) return tensor_from_data(st, v, dtype);
     return tensor_to(st, AS_TENSOR(v), dtype < 0 ? AS_TENSOR(v)->dtype : (TnDType)dtype);
 }
 
@@ -258,8 +272,8 @@ NATIVE(api_sparse_coo_tensor)
     int dt, nd = 0;
     int64_t sizes[TN_MAX_DIMS];
     bool has_size = !IS_UNDEF(a[2]) && !IS_NONE(a[2]);
-    if (arg_dtype(st, a[3], &dt) < 0 || (has_size && arg_int_list(st, a[2], &nd, sizes,
-                                                                   TN_MAX_DIMS) < 0))
+    if (arg_dtype(st, a[3], &dt) < 0 ||
+        (has_size && arg_int_list(st, a[2], &nd, sizes, TN_MAX_DIMS) < 0))
         return tn_undef();
     TnTensor *ind = data_tensor(st, a[0], -1);
     TnTensor *vals = ind ? data_tensor(st, a[1], dt) : NULL;
@@ -282,6 +296,11 @@ static TnTensor *need_sparse(TnState *st, TnValue v, const char *what)
     return t;
 }
 
+static bool is_sparse_value(TnValue v)
+{
+    return IS_TENSOR(v) && tensor_is_sparse(AS_TENSOR(v));
+}
+
 /* An alias of a sparse part, as PyTorch hands out views of it. */
 static TnValue part_alias(TnState *st, TnTensor *p)
 {
@@ -291,8 +310,7 @@ static TnValue part_alias(TnState *st, TnTensor *p)
 static TnValue coalesced_part(TnState *st, TnValue self, bool values)
 {
     TnTensor *t = need_sparse(st, self, values ? "values" : "indices");
-    if (!t)
-        return tn_undef();
+    if (!t) return tn_undef();
     if (!t->sp_coalesced)
         return tn_raise(st, tn_RuntimeError,
                         "Cannot get %s on an uncoalesced tensor, please call .coalesce() first",
@@ -356,11 +374,9 @@ NATIVE(Tensor_to_sparse)
 NATIVE(Tensor_to_dense)
 {
     int dt;
-    if (arg_dtype(st, a[1], &dt) < 0)
-        return tn_undef();
+    if (arg_dtype(st, a[1], &dt) < 0) return tn_undef();
     TnTensor *d = sparse_to_dense(st, AS_TENSOR(a[0]));
-    if (!d || dt < 0 || (TnDType)dt == d->dtype)
-        return ret_t(d);
+    if (!d || dt < 0 || (TnDType)dt == d->dtype) return ret_t(d);
     TnTensor *c = tensor_to(st, d, (TnDType)dt);
     tn_obj_decref(d);
     return ret_t(c);
@@ -375,13 +391,17 @@ static TnValue sparse_or_dense_mm(TnState *st, TnValue *a, bool sparse_result, T
 {
     TnTensor *x = arg_tensor(st, a[0], fn, "input");
     TnTensor *y = x ? arg_tensor(st, a[1], fn, "mat2") : NULL;
-    if (!y)
-        return tn_undef();
-    if (tensor_is_sparse(x))
-        return ret_t(sparse_mm(st, x, y, sparse_result));
+    if (!y) return tn_undef();
+    if (tensor_is_sparse(x)) return ret_t(sparse_mm(st, x, y, sparse_result));
     if (sparse_result)
         return tn_raise(st, tn_RuntimeError,
                         "tensor.sspaddmm(...) can only be called on sparse tensors");
+    if (tensor_is_sparse(y)) /* PyTorch has no dense @ sparse either */
+        return tn_raise(st, tn_NotImplementedError,
+                        "Could not run 'aten::sparse_dim' with arguments from the 'CPU' backend. "
+                        "This could be because the operator doesn't exist for this backend, or "
+                        "was omitted during the selective/custom build process (if using custom "
+                        "build).");
     return tn_call(st, dense_fn, a, 2, NULL, 0);
 }
 
@@ -399,8 +419,8 @@ NATIVE(api_mm)
 }
 NATIVE(Tensor_mm)
 {
-    if (tensor_is_sparse(AS_TENSOR(a[0])))
-        return sparse_or_dense_mm(st, a, false, tn_undef(), "mm");
+    if (tensor_is_sparse(AS_TENSOR(a[0])) || is_sparse_value(a[1]))
+        return sparse_or_dense_mm(st, a, false, orig_torch_mm, "mm");
     return tn_call_descr(st, orig_method_mm, a[0], a + 1, 1, NULL, 0);
 }
 
@@ -408,25 +428,10 @@ NATIVE(Tensor_mm)
 static TnValue (*orig_binop)(TnState *st, int op, TnValue a, TnValue b, bool inplace);
 static TnValue (*orig_unop)(TnState *st, int op, TnValue a);
 
-static bool is_sparse_value(TnValue v)
-{
-    return IS_TENSOR(v) && tensor_is_sparse(AS_TENSOR(v));
-}
-
-static TnValue sparse_unsupported(TnState *st, const char *op)
-{
-    return tn_raise(st, tn_NotImplementedError,
-                    "Could not run 'aten::%s' with arguments from the 'SparseCPU' backend. This "
-                    "could be because the operator doesn't exist for this backend, or was omitted "
-                    "during the selective/custom build process (if using custom build).",
-                    op);
-}
-
 /* Sparse values transformed by f, same indices. */
 static TnValue map_values(TnState *st, TnTensor *s, TnTensor *vals)
 {
-    if (!vals)
-        return tn_undef();
+    if (!vals) return tn_undef();
     TnTensor *r = sparse_new(st, s->sp_indices, vals, s->ndim, s->sizes, s->sp_coalesced);
     tn_obj_decref(vals);
     return ret_t(r);
@@ -443,8 +448,7 @@ static TnValue sparse_add_dense(TnState *st, TnTensor *dense, TnTensor *s)
 static TnValue linalg_binop(TnState *st, int op, TnValue a, TnValue b, bool inplace)
 {
     bool sa = is_sparse_value(a), sb = is_sparse_value(b);
-    if (!sa && !sb)
-        return orig_binop(st, op, a, b, inplace);
+    if (!sa && !sb) return orig_binop(st, op, a, b, inplace);
     if (op == OP_ADD && !inplace && sa && sb)
         return ret_t(sparse_add(st, AS_TENSOR(a), AS_TENSOR(b)));
     if (op == OP_ADD && !inplace && sb && IS_TENSOR(a))
@@ -464,80 +468,78 @@ static TnValue linalg_binop(TnState *st, int op, TnValue a, TnValue b, bool inpl
 
 static TnValue linalg_unop(TnState *st, int op, TnValue a)
 {
-    if (!is_sparse_value(a))
-        return orig_unop(st, op, a);
+    if (!is_sparse_value(a)) return orig_unop(st, op, a);
     TnTensor *s = AS_TENSOR(a);
-    if (op == UOP_NEG)
-        return map_values(st, s, op_unary(st, UN_NEG, s->sp_values));
+    if (op == UOP_NEG) return map_values(st, s, op_unary(st, UN_NEG, s->sp_values));
     return sparse_unsupported(st, "unary op");
 }
 
 /* ------------------------------------------------------------------ tables */
+/* clang-format off */
+#define DEF(name, fn, sig) {name, fn, sig, NULL, NULL}
+#define END                {NULL, NULL, NULL, NULL, NULL}
+/* clang-format on */
+
 static const TnMethodDef torch_defs[] = {
-    {"einsum", api_einsum, "einsum(equation=?, *operands)", NULL, NULL},
-    {"norm", api_norm, "norm(input, p='fro', dim=None, keepdim=False, out=None, dtype=None)", NULL,
-     NULL},
-    {"det", api_det, "det(input)", NULL, NULL},
-    {"inverse", api_inv, "inverse(input, *, out=None)", NULL, NULL},
-    {"smm", api_smm, "smm(input, mat2)", NULL, NULL},
-    {"sparse_coo_tensor", api_sparse_coo_tensor,
-     "sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, "
-     "requires_grad=False)",
-     NULL, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+    DEF("einsum", api_einsum, "einsum(equation=?, *operands)"),
+    DEF("norm", api_norm, "norm(input, p='fro', dim=None, keepdim=False, out=None, dtype=None)"),
+    DEF("det", api_det, "det(input)"),
+    DEF("inverse", api_inv, "inverse(input)"),
+    DEF("smm", api_smm, "smm(input, mat2)"),
+    DEF("sparse_coo_tensor", api_sparse_coo_tensor,
+        "sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, "
+        "requires_grad=False)"),
+    END,
 };
 
 static const TnMethodDef linalg_defs[] = {
-    {"norm", api_linalg_norm, "norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None)",
-     NULL, NULL},
-    {"vector_norm", api_vector_norm,
-     "vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None)", NULL, NULL},
-    {"matrix_norm", api_matrix_norm,
-     "matrix_norm(A, ord='fro', dim=?, keepdim=False, *, dtype=None, out=None)", NULL, NULL},
-    {"svdvals", api_svdvals, "svdvals(A, *, driver=None, out=None)", NULL, NULL},
-    {"det", api_det, "det(A, *, out=None)", NULL, NULL},
-    {"inv", api_inv, "inv(A, *, out=None)", NULL, NULL},
-    {"solve", api_solve, "solve(A, B, *, left=True, out=None)", NULL, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+    DEF("norm", api_linalg_norm, "norm(A, ord=None, dim=None, keepdim=False, *, dtype=None)"),
+    DEF("vector_norm", api_vector_norm,
+        "vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None)"),
+    DEF("matrix_norm", api_matrix_norm,
+        "matrix_norm(A, ord='fro', dim=?, keepdim=False, *, dtype=None)"),
+    DEF("svdvals", api_svdvals, "svdvals(A, *, driver=None)"),
+    DEF("det", api_det, "det(A)"),
+    DEF("inv", api_inv, "inv(A)"),
+    DEF("solve", api_solve, "solve(A, B, *, left=True)"),
+    END,
 };
 
 static const TnMethodDef sparse_defs[] = {
-    {"mm", api_sparse_mm, "mm(mat1, mat2)", NULL, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+    DEF("mm", api_sparse_mm, "mm(mat1, mat2)"),
+    END,
 };
 
 static const TnMethodDef tensor_defs[] = {
-    {"norm", Tensor_norm, "norm(self, p='fro', dim=None, keepdim=False, dtype=None)", NULL, NULL},
-    {"det", api_det, "det(self)", NULL, NULL},
-    {"inverse", api_inv, "inverse(self)", NULL, NULL},
-    {"smm", api_smm, "smm(self, mat2)", NULL, NULL},
-    {"to_sparse", Tensor_to_sparse, "to_sparse(self, sparse_dim=None)", NULL, NULL},
-    {"to_dense", Tensor_to_dense, "to_dense(self, dtype=None)", NULL, NULL},
-    {"indices", Tensor_indices, "indices(self)", NULL, NULL},
-    {"values", Tensor_values, "values(self)", NULL, NULL},
-    {"_indices", Tensor__indices, "_indices(self)", NULL, NULL},
-    {"_values", Tensor__values, "_values(self)", NULL, NULL},
-    {"_nnz", Tensor__nnz, "_nnz(self)", NULL, NULL},
-    {"coalesce", Tensor_coalesce, "coalesce(self)", NULL, NULL},
-    {"is_coalesced", Tensor_is_coalesced, "is_coalesced(self)", NULL, NULL},
-    {"sparse_dim", Tensor_sparse_dim, "sparse_dim(self)", NULL, NULL},
-    {"dense_dim", Tensor_dense_dim, "dense_dim(self)", NULL, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+    DEF("norm", Tensor_norm, "norm(self, p='fro', dim=None, keepdim=False, dtype=None)"),
+    DEF("det", api_det, "det(self)"),
+    DEF("inverse", api_inv, "inverse(self)"),
+    DEF("smm", api_smm, "smm(self, mat2)"),
+    DEF("to_sparse", Tensor_to_sparse, "to_sparse(self, sparse_dim=None)"),
+    DEF("to_dense", Tensor_to_dense, "to_dense(self, dtype=None)"),
+    DEF("indices", Tensor_indices, "indices(self)"),
+    DEF("values", Tensor_values, "values(self)"),
+    DEF("_indices", Tensor__indices, "_indices(self)"),
+    DEF("_values", Tensor__values, "_values(self)"),
+    DEF("_nnz", Tensor__nnz, "_nnz(self)"),
+    DEF("coalesce", Tensor_coalesce, "coalesce(self)"),
+    DEF("is_coalesced", Tensor_is_coalesced, "is_coalesced(self)"),
+    DEF("sparse_dim", Tensor_sparse_dim, "sparse_dim(self)"),
+    DEF("dense_dim", Tensor_dense_dim, "dense_dim(self)"),
+    END,
 };
 
-static const TnMethodDef mm_torch_def = {"mm", api_mm, "mm(input, mat2)", NULL, NULL};
-static const TnMethodDef mm_method_def = {"mm", Tensor_mm, "mm(self, mat2)", NULL, NULL};
+static const TnMethodDef mm_torch_def = DEF("mm", api_mm, "mm(input, mat2)");
+static const TnMethodDef mm_method_def = DEF("mm", Tensor_mm, "mm(self, mat2)");
 
 static int add_rows(TnState *st, TnDict *d, TnValue owner, const TnMethodDef *defs)
 {
     for (const TnMethodDef *m = defs; m->name; m++) {
         TnValue f = native_new(st, m, owner);
-        if (IS_UNDEF(f))
-            return -1;
+        if (IS_UNDEF(f)) return -1;
         int rc = dict_set_str(st, d, str_intern(m->name), f);
         tn_decref(f);
-        if (rc < 0)
-            return -1;
+        if (rc < 0) return -1;
     }
     return 0;
 }
@@ -557,17 +559,14 @@ static int route_mm(TnState *st, TnValue torch_ns)
     TnDict *td = tn_tensor_type.dict;
     orig_torch_mm = dict_get_str(ns_dict(torch_ns), str_intern("mm"));
     orig_method_mm = dict_get_str(td, str_intern("mm"));
-    if (IS_UNDEF(orig_torch_mm) || IS_UNDEF(orig_method_mm))
-        return 0;
+    if (IS_UNDEF(orig_torch_mm) || IS_UNDEF(orig_method_mm)) return 0;
     tn_incref(orig_torch_mm);
     tn_incref(orig_method_mm);
     TnValue ft = native_new(st, &mm_torch_def, torch_ns);
     TnValue fm = IS_UNDEF(ft) ? ft : native_new(st, &mm_method_def, tn_obj(&tn_tensor_type));
     int rc = IS_UNDEF(fm) ? -1 : 0;
-    if (rc == 0)
-        rc = dict_set_str(st, ns_dict(torch_ns), str_intern("mm"), ft);
-    if (rc == 0)
-        rc = dict_set_str(st, td, str_intern("mm"), fm);
+    if (rc == 0) rc = dict_set_str(st, ns_dict(torch_ns), str_intern("mm"), ft);
+    if (rc == 0) rc = dict_set_str(st, td, str_intern("mm"), fm);
     tn_decref(ft);
     tn_decref(fm);
     return rc;
@@ -587,8 +586,7 @@ static int make_linalg_error(TnState *st, TnValue linalg_ns)
     linalg_error_type.methods = NULL;
     linalg_error_type.getset = NULL;
     linalg_error_type.flags &= ~(unsigned)TN_TYPE_HEAP;
-    if (type_ready(st, &linalg_error_type) < 0)
-        return -1;
+    if (type_ready(st, &linalg_error_type) < 0) return -1;
     tn_LinAlgError = &linalg_error_type;
     return dict_set_str(st, ns_dict(linalg_ns), str_intern("LinAlgError"),
                         tn_obj(&linalg_error_type));
@@ -598,14 +596,12 @@ int linalg_api_init(TnState *st, TnValue torch_ns)
 {
     TnValue linalg = sub_namespace(st, torch_ns, "linalg");
     TnValue sparse = IS_UNDEF(linalg) ? linalg : sub_namespace(st, torch_ns, "sparse");
-    if (IS_UNDEF(sparse))
-        return -1;
+    if (IS_UNDEF(sparse)) return -1;
     TnValue tt = tn_obj(&tn_tensor_type);
     if (route_mm(st, torch_ns) < 0 || add_rows(st, ns_dict(torch_ns), torch_ns, torch_defs) < 0 ||
         add_rows(st, ns_dict(linalg), linalg, linalg_defs) < 0 ||
         add_rows(st, ns_dict(sparse), sparse, sparse_defs) < 0 ||
-        add_rows(st, tn_tensor_type.dict, tt, tensor_defs) < 0 ||
-        make_linalg_error(st, linalg) < 0)
+        add_rows(st, tn_tensor_type.dict, tt, tensor_defs) < 0 || make_linalg_error(st, linalg) < 0)
         return -1;
     if (tn_tensor_type.binop) {
         orig_binop = tn_tensor_type.binop;

@@ -1,5 +1,6 @@
 /* module.c: nn.Module's core — registries, PyTorch's attribute rules, hooks, __call__, repr. */
 #include "module.h"
+#include "autograd.h"
 #include "builtins.h"
 #include "tensor.h"
 #include "types.h"
@@ -48,7 +49,8 @@ static void type_name_of(TnValue v, char *buf, size_t n)
 static TnModule *self_module(TnState *st, TnValue v)
 {
     if (!module_check(v))
-        return tn_raise_ptr(st, tn_TypeError, "descriptor requires a 'Module' object but received a '%s'",
+        return tn_raise_ptr(st, tn_TypeError,
+                            "descriptor requires a 'Module' object but received a '%s'",
                             tn_type_name(v));
     return MOD(v);
 }
@@ -65,12 +67,10 @@ static TnModule *inited(TnState *st, TnValue v, const char *what)
 /* set.discard(name) on the non-persistent buffer names. */
 static int discard_name(TnState *st, TnSet *s, TnStr *name)
 {
-    if (!s)
-        return 0;
+    if (!s) return 0;
     TnValue arg = tn_obj(name);
     TnValue r = tn_call_method(st, tn_obj(s), s_discard, &arg, 1);
-    if (IS_UNDEF(r))
-        return -1;
+    if (IS_UNDEF(r)) return -1;
     tn_decref(r);
     return 0;
 }
@@ -82,8 +82,7 @@ static bool has_key(TnDict *d, TnStr *name)
 
 static int del_key(TnState *st, TnDict *d, TnStr *name)
 {
-    if (!d)
-        return 0;
+    if (!d) return 0;
     int r = dict_del(st, d, tn_obj(name));
     return r < 0 ? -1 : 0;
 }
@@ -106,8 +105,7 @@ int64_t module_next_hook_id(void)
 TnValue module_handle_new(TnState *st, TnDict *hooks, int64_t id)
 {
     TnHandle *h = tn_alloc_object(st, &tn_handle_type, sizeof(TnHandle));
-    if (!h)
-        return tn_undef();
+    if (!h) return tn_undef();
     h->hooks = hooks;
     tn_obj_incref(hooks);
     h->id = id;
@@ -123,8 +121,7 @@ static void handle_dealloc(TnObject *o)
 static TnValue handle_remove(TnState *st, TnValue *a)
 {
     TnHandle *h = (TnHandle *)AS_OBJ(a[0]);
-    if (h->hooks && dict_del(st, h->hooks, tn_int(h->id)) < 0)
-        return tn_undef();
+    if (h->hooks && dict_del(st, h->hooks, tn_int(h->id)) < 0) return tn_undef();
     return tn_none();
 }
 
@@ -144,14 +141,15 @@ static TnValue handle_get_id(TnState *st, TnValue self)
 }
 
 static const TnMethodDef handle_methods[] = {
-    {"remove", handle_remove, "remove(self)", NULL, "Removes the hook this handle was returned for."},
-    {"__enter__", handle_enter, "__enter__(self)", NULL, NULL},
+    {"remove",                                         handle_remove, "remove(self)", NULL,
+     "Removes the hook this handle was returned for."},
+    {"__enter__",                                  handle_enter, "__enter__(self)", NULL, NULL},
     {"__exit__", handle_exit, "__exit__(self, *args)", NULL, NULL},
-    {NULL},
+    {NULL                                     },
 };
 
 static const TnGetSetDef handle_getset[] = {
-    {"id", handle_get_id, NULL, "The hook's key in its module's hook dict."},
+    {"id",  handle_get_id, NULL, "The hook's key in its module's hook dict."},
     {NULL},
 };
 
@@ -168,8 +166,7 @@ TnType tn_handle_type = {
 static TnValue module_alloc(TnState *st, TnType *type)
 {
     TnModule *m = tn_alloc_object(st, type, sizeof(TnModule));
-    if (!m)
-        return tn_undef();
+    if (!m) return tn_undef();
     TnValue d = dict_new(st);
     if (IS_UNDEF(d)) {
         tn_obj_decref(m);
@@ -206,8 +203,7 @@ static void module_dealloc(TnObject *o)
 static TnValue Module___init__(TnState *st, TnValue *a)
 {
     TnModule *m = self_module(st, a[0]);
-    if (!m)
-        return tn_undef();
+    if (!m) return tn_undef();
     TnValue p = ordereddict_new(st), b = ordereddict_new(st), c = ordereddict_new(st),
             s = set_new(st);
     if (IS_UNDEF(p) || IS_UNDEF(b) || IS_UNDEF(c) || IS_UNDEF(s)) {
@@ -233,8 +229,7 @@ static TnValue Module___init__(TnState *st, TnValue *a)
 static int has_attr(TnState *st, TnValue self, TnStr *name)
 {
     TnValue v = tn_getattr_opt(st, self, name);
-    if (IS_UNDEF(v))
-        return IS_UNDEF(st->exc) ? 0 : -1;
+    if (IS_UNDEF(v)) return IS_UNDEF(st->exc) ? 0 : -1;
     tn_decref(v);
     return 1;
 }
@@ -252,8 +247,7 @@ static int check_name(TnState *st, TnValue name, const char *kind)
 static int register_parameter(TnState *st, TnValue self, TnValue namev, TnValue param)
 {
     TnModule *m = inited(st, self, "parameter");
-    if (!m || check_name(st, namev, "parameter") < 0)
-        return -1;
+    if (!m || check_name(st, namev, "parameter") < 0) return -1;
     TnStr *name = AS_STR(namev);
     char tn[128];
     if (strchr(name->data, '.'))
@@ -262,10 +256,8 @@ static int register_parameter(TnState *st, TnValue self, TnValue namev, TnValue 
         return tn_raise_int(st, tn_KeyError, "parameter name can't be empty string \"\"");
     if (!has_key(m->params, name)) {
         int h = has_attr(st, self, name);
-        if (h < 0)
-            return -1;
-        if (h)
-            return tn_raise_int(st, tn_KeyError, "attribute '%s' already exists", name->data);
+        if (h < 0) return -1;
+        if (h) return tn_raise_int(st, tn_KeyError, "attribute '%s' already exists", name->data);
     }
     if (!IS_NONE(param)) {
         if (!is_param(param)) {
@@ -288,22 +280,18 @@ static int register_parameter(TnState *st, TnValue self, TnValue namev, TnValue 
 static int add_module(TnState *st, TnValue self, TnValue namev, TnValue child)
 {
     TnModule *m = inited(st, self, "module");
-    if (!m)
-        return -1;
+    if (!m) return -1;
     char tn[128];
     if (!IS_NONE(child) && !module_check(child)) {
         type_name_of(child, tn, sizeof tn);
         return tn_raise_int(st, tn_TypeError, "%s is not a Module subclass", tn);
     }
-    if (check_name(st, namev, "module") < 0)
-        return -1;
+    if (check_name(st, namev, "module") < 0) return -1;
     TnStr *name = AS_STR(namev);
     if (!has_key(m->modules, name)) {
         int h = has_attr(st, self, name);
-        if (h < 0)
-            return -1;
-        if (h)
-            return tn_raise_int(st, tn_KeyError, "attribute '%s' already exists", name->data);
+        if (h < 0) return -1;
+        if (h) return tn_raise_int(st, tn_KeyError, "attribute '%s' already exists", name->data);
     }
     if (strchr(name->data, '.'))
         return tn_raise_int(st, tn_KeyError, "module name can't contain \".\", got: %s",
@@ -317,8 +305,7 @@ static int register_buffer(TnState *st, TnValue self, TnValue namev, TnValue ten
                            bool persistent)
 {
     TnModule *m = inited(st, self, "buffer");
-    if (!m || check_name(st, namev, "buffer") < 0)
-        return -1;
+    if (!m || check_name(st, namev, "buffer") < 0) return -1;
     TnStr *name = AS_STR(namev);
     char tn[128];
     if (strchr(name->data, '.'))
@@ -327,10 +314,8 @@ static int register_buffer(TnState *st, TnValue self, TnValue namev, TnValue ten
         return tn_raise_int(st, tn_KeyError, "buffer name can't be empty string \"\"");
     if (!has_key(m->buffers, name)) {
         int h = has_attr(st, self, name);
-        if (h < 0)
-            return -1;
-        if (h)
-            return tn_raise_int(st, tn_KeyError, "attribute '%s' already exists", name->data);
+        if (h < 0) return -1;
+        if (h) return tn_raise_int(st, tn_KeyError, "attribute '%s' already exists", name->data);
     }
     if (!IS_NONE(tensor) && !IS_TENSOR(tensor)) {
         type_name_of(tensor, tn, sizeof tn);
@@ -339,10 +324,8 @@ static int register_buffer(TnState *st, TnValue self, TnValue namev, TnValue ten
                             "required)",
                             tn, name->data);
     }
-    if (dict_set_str(st, m->buffers, name, tensor) < 0)
-        return -1;
-    if (persistent)
-        return discard_name(st, m->nonpersist, name);
+    if (dict_set_str(st, m->buffers, name, tensor) < 0) return -1;
+    if (persistent) return discard_name(st, m->nonpersist, name);
     return set_add(st, m->nonpersist, tn_obj(name));
 }
 
@@ -351,35 +334,28 @@ static int register_buffer(TnState *st, TnValue self, TnValue namev, TnValue ten
 static TnValue registry_lookup(TnModule *m, TnStr *name)
 {
     TnValue v;
-    if (m->params && !IS_UNDEF(v = dict_get_str(m->params, name)))
-        return tn_ref(v);
-    if (m->buffers && !IS_UNDEF(v = dict_get_str(m->buffers, name)))
-        return tn_ref(v);
-    if (m->modules && !IS_UNDEF(v = dict_get_str(m->modules, name)))
-        return tn_ref(v);
+    if (m->params && !IS_UNDEF(v = dict_get_str(m->params, name))) return tn_ref(v);
+    if (m->buffers && !IS_UNDEF(v = dict_get_str(m->buffers, name))) return tn_ref(v);
+    if (m->modules && !IS_UNDEF(v = dict_get_str(m->modules, name))) return tn_ref(v);
     return tn_undef();
 }
 
 static TnValue no_attr(TnState *st, TnValue self, TnStr *name)
 {
-    return tn_raise(st, tn_AttributeError, "'%s' object has no attribute '%s'",
-                    tn_type_name(self), name->data);
+    return tn_raise(st, tn_AttributeError, "'%s' object has no attribute '%s'", tn_type_name(self),
+                    name->data);
 }
 
 static TnValue module_getattr(TnState *st, TnValue self, TnStr *name)
 {
     TnValue v = tn_generic_getattr_opt(st, self, name);
-    if (!IS_UNDEF(v) || !IS_UNDEF(st->exc))
-        return v;
+    if (!IS_UNDEF(v) || !IS_UNDEF(st->exc)) return v;
     v = registry_lookup(MOD(self), name);
-    if (!IS_UNDEF(v))
-        return v;
+    if (!IS_UNDEF(v)) return v;
     if (module_lazy_hook) {
         int r = module_lazy_hook(st);
-        if (r < 0)
-            return tn_undef();
-        if (r > 0)
-            return module_getattr(st, self, name);
+        if (r < 0) return tn_undef();
+        if (r > 0) return module_getattr(st, self, name);
     }
     return no_attr(st, self, name);
 }
@@ -387,15 +363,12 @@ static TnValue module_getattr(TnState *st, TnValue self, TnStr *name)
 static int module_delattr(TnState *st, TnValue self, TnStr *name)
 {
     TnModule *m = MOD(self);
-    if (has_key(m->params, name))
-        return del_key(st, m->params, name);
+    if (has_key(m->params, name)) return del_key(st, m->params, name);
     if (has_key(m->buffers, name)) {
-        if (del_key(st, m->buffers, name) < 0)
-            return -1;
+        if (del_key(st, m->buffers, name) < 0) return -1;
         return discard_name(st, m->nonpersist, name);
     }
-    if (has_key(m->modules, name))
-        return del_key(st, m->modules, name);
+    if (has_key(m->modules, name)) return del_key(st, m->modules, name);
     return tn_generic_setattr(st, self, name, tn_undef());
 }
 
@@ -404,8 +377,7 @@ static int module_setattr(TnState *st, TnValue self, TnStr *name, TnValue v)
 {
     TnModule *m = MOD(self);
     char tn[128];
-    if (IS_UNDEF(v))
-        return module_delattr(st, self, name);
+    if (IS_UNDEF(v)) return module_delattr(st, self, name);
     if (is_param(v)) {
         if (!m->params)
             return tn_raise_int(st, tn_AttributeError,
@@ -458,8 +430,7 @@ static int module_setattr(TnState *st, TnValue self, TnStr *name, TnValue v)
 
 static TnValue Module___setattr__(TnState *st, TnValue *a)
 {
-    if (!self_module(st, a[0]))
-        return tn_undef();
+    if (!self_module(st, a[0])) return tn_undef();
     if (!IS_STR(a[1]))
         return tn_raise(st, tn_TypeError, "attribute name must be string, not '%s'",
                         tn_type_name(a[1]));
@@ -468,8 +439,7 @@ static TnValue Module___setattr__(TnState *st, TnValue *a)
 
 static TnValue Module___delattr__(TnState *st, TnValue *a)
 {
-    if (!self_module(st, a[0]))
-        return tn_undef();
+    if (!self_module(st, a[0])) return tn_undef();
     if (!IS_STR(a[1]))
         return tn_raise(st, tn_TypeError, "attribute name must be string, not '%s'",
                         tn_type_name(a[1]));
@@ -479,8 +449,7 @@ static TnValue Module___delattr__(TnState *st, TnValue *a)
 static TnValue Module___getattr__(TnState *st, TnValue *a)
 {
     TnModule *m = self_module(st, a[0]);
-    if (!m)
-        return tn_undef();
+    if (!m) return tn_undef();
     if (!IS_STR(a[1]))
         return tn_raise(st, tn_TypeError, "attribute name must be string, not '%s'",
                         tn_type_name(a[1]));
@@ -497,8 +466,7 @@ static TnValue module_dir(TnState *st, TnValue self)
         int64_t pos = 0;
         TnValue k, v;
         while (regs[i] && dict_next(regs[i], &pos, &k, &v)) {
-            if (!IS_STR(k) || (AS_STR(k)->data[0] >= '0' && AS_STR(k)->data[0] <= '9'))
-                continue;
+            if (!IS_STR(k) || (AS_STR(k)->data[0] >= '0' && AS_STR(k)->data[0] <= '9')) continue;
             if (list_append(st, AS_LIST(out), k) < 0) {
                 tn_decref(out);
                 return tn_undef();
@@ -523,16 +491,14 @@ static TnValue Module_add_module(TnState *st, TnValue *a)
 static TnValue Module_register_buffer(TnState *st, TnValue *a)
 {
     int p = tn_truthy(st, a[3]);
-    if (p < 0)
-        return tn_undef();
+    if (p < 0) return tn_undef();
     return register_buffer(st, a[0], a[1], a[2], p) < 0 ? tn_undef() : tn_none();
 }
 
 static TnValue Module_forward(TnState *st, TnValue *a)
 {
     return tn_raise(st, tn_NotImplementedError,
-                    "Module [%s] is missing the required \"forward\" function",
-                    tn_type_name(a[0]));
+                    "Module [%s] is missing the required \"forward\" function", tn_type_name(a[0]));
 }
 
 static TnValue Module_extra_repr(TnState *st, TnValue *a)
@@ -548,8 +514,7 @@ static TnValue Module__get_name(TnState *st, TnValue *a)
 /* self._become(cls): PyTorch's `self.__class__ = cls` (LazyLinear turning into Linear). */
 static TnValue Module__become(TnState *st, TnValue *a)
 {
-    if (!self_module(st, a[0]))
-        return tn_undef();
+    if (!self_module(st, a[0])) return tn_undef();
     if (!IS_TYPE(a[1]) || !tn_isinstance_type(AS_TYPE(a[1]), &tn_module_type) ||
         !(AS_TYPE(a[1])->flags & TN_TYPE_HEAP))
         return tn_raise(st, tn_TypeError, "__class__ must be set to a Module subclass");
@@ -557,8 +522,7 @@ static TnValue Module__become(TnState *st, TnValue *a)
     TnType *old = o->type;
     tn_obj_incref(AS_TYPE(a[1]));
     o->type = AS_TYPE(a[1]);
-    if (old->flags & TN_TYPE_HEAP)
-        tn_obj_decref(old);
+    if (old->flags & TN_TYPE_HEAP) tn_obj_decref(old);
     return tn_none();
 }
 
@@ -570,24 +534,21 @@ static int memo_add(TnState *st, TnDict *memo, TnValue v)
     TnValue key = tn_int((int64_t)(intptr_t)AS_OBJ(v));
     TnValue found;
     int r = dict_lookup(st, memo, key, &found);
-    if (r != 0)
-        return r < 0 ? -1 : 0;
+    if (r != 0) return r < 0 ? -1 : 0;
     return dict_set(st, memo, key, tn_none()) < 0 ? -1 : 1;
 }
 
 /* prefix + "." + name (no dot when prefix is empty); new str or UNDEF. */
 static TnValue join_name(TnState *st, TnValue prefix, TnValue name)
 {
-    if (!IS_STR(prefix) || AS_STR(prefix)->len == 0)
-        return tn_ref(name);
+    if (!IS_STR(prefix) || AS_STR(prefix)->len == 0) return tn_ref(name);
     return tn_str_fmt(st, "%s.%s", AS_STR(prefix)->data, AS_STR(name)->data);
 }
 
 static int append_pair(TnState *st, TnList *out, TnValue a, TnValue b)
 {
     TnValue t = tuple_pack(st, 2, a, b);
-    if (IS_UNDEF(t))
-        return -1;
+    if (IS_UNDEF(t)) return -1;
     int r = list_append(st, out, t);
     tn_decref(t);
     return r;
@@ -598,22 +559,17 @@ static int walk_modules(TnState *st, TnValue self, TnDict *memo, TnValue prefix,
 {
     if (memo) {
         int r = memo_add(st, memo, self);
-        if (r <= 0)
-            return r;
+        if (r <= 0) return r;
     }
-    if (append_pair(st, out, prefix, self) < 0)
-        return -1;
+    if (append_pair(st, out, prefix, self) < 0) return -1;
     TnModule *m = MOD(self);
-    if (!m->modules)
-        return 0;
-    if (tn_recursion_enter(st, " while walking submodules") < 0)
-        return -1;
+    if (!m->modules) return 0;
+    if (tn_recursion_enter(st, " while walking submodules") < 0) return -1;
     int64_t pos = 0;
     TnValue k, v;
     int rc = 0;
     while (rc == 0 && dict_next(m->modules, &pos, &k, &v)) {
-        if (!module_check(v))
-            continue;
+        if (!module_check(v)) continue;
         TnValue sub = join_name(st, prefix, k);
         if (IS_UNDEF(sub)) {
             rc = -1;
@@ -635,8 +591,7 @@ static TnValue new_memo(TnState *st)
 static TnValue named_modules_list(TnState *st, TnValue self, TnValue prefix, bool remove_dup)
 {
     TnValue out = list_new(st, 0), memo = remove_dup ? new_memo(st) : tn_none();
-    if (IS_UNDEF(out) || IS_UNDEF(memo))
-        goto fail;
+    if (IS_UNDEF(out) || IS_UNDEF(memo)) goto fail;
     if (walk_modules(st, self, remove_dup ? AS_DICT(memo) : NULL, prefix, AS_LIST(out)) < 0)
         goto fail;
     tn_decref(memo);
@@ -653,8 +608,7 @@ enum { KIND_PARAMS, KIND_BUFFERS };
 static TnValue named_members(TnState *st, TnValue self, int kind, TnValue prefix, bool recurse)
 {
     TnValue mods = tn_undef(), memo = tn_undef(), out = list_new(st, 0);
-    if (IS_UNDEF(out))
-        return out;
+    if (IS_UNDEF(out)) return out;
     if (recurse) {
         mods = named_modules_list(st, self, prefix, true);
     } else {
@@ -665,8 +619,7 @@ static TnValue named_members(TnState *st, TnValue self, int kind, TnValue prefix
         }
     }
     memo = new_memo(st);
-    if (IS_UNDEF(mods) || IS_UNDEF(memo))
-        goto fail;
+    if (IS_UNDEF(mods) || IS_UNDEF(memo)) goto fail;
     for (int64_t i = 0; i < AS_LIST(mods)->n; i++) {
         TnTuple *pair = AS_TUPLE(AS_LIST(mods)->items[i]);
         TnModule *m = MOD(pair->items[1]);
@@ -674,20 +627,15 @@ static TnValue named_members(TnState *st, TnValue self, int kind, TnValue prefix
         int64_t pos = 0;
         TnValue k, v;
         while (d && dict_next(d, &pos, &k, &v)) {
-            if (IS_NONE(v) || !IS_OBJ(v))
-                continue;
+            if (IS_NONE(v) || !IS_OBJ(v)) continue;
             int r = memo_add(st, AS_DICT(memo), v);
-            if (r < 0)
-                goto fail;
-            if (r == 0)
-                continue;
+            if (r < 0) goto fail;
+            if (r == 0) continue;
             TnValue name = join_name(st, pair->items[0], k);
-            if (IS_UNDEF(name))
-                goto fail;
+            if (IS_UNDEF(name)) goto fail;
             r = append_pair(st, AS_LIST(out), name, v);
             tn_decref(name);
-            if (r < 0)
-                goto fail;
+            if (r < 0) goto fail;
         }
     }
     tn_decref(mods);
@@ -703,8 +651,7 @@ fail:
 /* Turns a list of pairs into an iterator over item `which` (0 name, 1 value, -1 pair). */
 static TnValue iter_of(TnState *st, TnValue pairs, int which)
 {
-    if (IS_UNDEF(pairs))
-        return pairs;
+    if (IS_UNDEF(pairs)) return pairs;
     if (which >= 0) {
         TnList *l = AS_LIST(pairs);
         for (int64_t i = 0; i < l->n; i++) {
@@ -725,8 +672,7 @@ static TnValue empty_str(TnState *st)
 
 static TnValue prefix_arg(TnState *st, TnValue v)
 {
-    if (IS_UNDEF(v) || IS_NONE(v))
-        return empty_str(st);
+    if (IS_UNDEF(v) || IS_NONE(v)) return empty_str(st);
     if (!IS_STR(v))
         return tn_raise(st, tn_TypeError, "prefix must be a str, not %s", tn_type_name(v));
     return tn_ref(v);
@@ -735,14 +681,11 @@ static TnValue prefix_arg(TnState *st, TnValue v)
 static TnValue members(TnState *st, TnValue self, int kind, TnValue prefix, TnValue recurse,
                        int which)
 {
-    if (!self_module(st, self))
-        return tn_undef();
+    if (!self_module(st, self)) return tn_undef();
     int rec = tn_truthy(st, recurse);
-    if (rec < 0)
-        return tn_undef();
+    if (rec < 0) return tn_undef();
     TnValue p = prefix_arg(st, prefix);
-    if (IS_UNDEF(p))
-        return p;
+    if (IS_UNDEF(p)) return p;
     TnValue r = iter_of(st, named_members(st, self, kind, p, rec), which);
     tn_decref(p);
     return r;
@@ -768,19 +711,15 @@ static TnValue Module_named_buffers(TnState *st, TnValue *a)
 static TnValue named_children_list(TnState *st, TnValue self)
 {
     TnModule *m = self_module(st, self);
-    if (!m)
-        return tn_undef();
+    if (!m) return tn_undef();
     TnValue out = list_new(st, 0), memo = new_memo(st);
-    if (IS_UNDEF(out) || IS_UNDEF(memo))
-        goto fail;
+    if (IS_UNDEF(out) || IS_UNDEF(memo)) goto fail;
     int64_t pos = 0;
     TnValue k, v;
     while (m->modules && dict_next(m->modules, &pos, &k, &v)) {
-        if (!module_check(v))
-            continue;
+        if (!module_check(v)) continue;
         int r = memo_add(st, AS_DICT(memo), v);
-        if (r < 0 || (r == 1 && append_pair(st, AS_LIST(out), k, v) < 0))
-            goto fail;
+        if (r < 0 || (r == 1 && append_pair(st, AS_LIST(out), k, v) < 0)) goto fail;
     }
     tn_decref(memo);
     return out;
@@ -801,14 +740,11 @@ static TnValue Module_named_children(TnState *st, TnValue *a)
 
 /* modules()/named_modules(): PyTorch's memo argument is accepted and ignored (each call
  * keeps its own identity memo). */
-static TnValue modules_common(TnState *st, TnValue self, TnValue prefix, bool remove_dup,
-                              int which)
+static TnValue modules_common(TnState *st, TnValue self, TnValue prefix, bool remove_dup, int which)
 {
-    if (!self_module(st, self))
-        return tn_undef();
+    if (!self_module(st, self)) return tn_undef();
     TnValue p = prefix_arg(st, prefix);
-    if (IS_UNDEF(p))
-        return p;
+    if (IS_UNDEF(p)) return p;
     TnValue out = named_modules_list(st, self, p, remove_dup);
     tn_decref(p);
     return iter_of(st, out, which);
@@ -822,8 +758,7 @@ static TnValue Module_modules(TnState *st, TnValue *a)
 static TnValue Module_named_modules(TnState *st, TnValue *a)
 {
     int rd = tn_truthy(st, a[3]);
-    if (rd < 0)
-        return tn_undef();
+    if (rd < 0) return tn_undef();
     return modules_common(st, a[0], a[2], rd, -1);
 }
 
@@ -832,14 +767,12 @@ static TnValue Module_named_modules(TnState *st, TnValue *a)
 static TnValue Module_train(TnState *st, TnValue *a)
 {
     TnModule *m = self_module(st, a[0]);
-    if (!m)
-        return tn_undef();
+    if (!m) return tn_undef();
     if (!IS_BOOL(a[1]))
         return tn_raise(st, tn_ValueError, "training mode is expected to be boolean");
     m->training = AS_BOOL(a[1]);
     TnValue kids = named_children_list(st, a[0]);
-    if (IS_UNDEF(kids))
-        return kids;
+    if (IS_UNDEF(kids)) return kids;
     for (int64_t i = 0; i < AS_LIST(kids)->n; i++) {
         TnValue child = AS_TUPLE(AS_LIST(kids)->items[i])->items[1];
         TnValue r = tn_call_method(st, child, s_train, &a[1], 1);
@@ -855,8 +788,7 @@ static TnValue Module_train(TnState *st, TnValue *a)
 
 static TnValue Module_eval(TnState *st, TnValue *a)
 {
-    if (!self_module(st, a[0]))
-        return tn_undef();
+    if (!self_module(st, a[0])) return tn_undef();
     TnValue f = tn_bool(false);
     return tn_call_method(st, a[0], s_train, &f, 1);
 }
@@ -871,34 +803,28 @@ static int save_state(TnState *st, TnValue self, TnValue dest, TnValue prefix, b
         int64_t pos = 0;
         TnValue k, v;
         while (regs[i] && dict_next(regs[i], &pos, &k, &v)) {
-            if (IS_NONE(v))
-                continue;
+            if (IS_NONE(v)) continue;
             if (i == 1) {
                 int np = set_contains(st, m->nonpersist, k);
-                if (np < 0)
-                    return -1;
-                if (np)
-                    continue;
+                if (np < 0) return -1;
+                if (np) continue;
             }
             TnValue key = tn_str_fmt(st, "%s%s", AS_STR(prefix)->data, AS_STR(k)->data);
-            if (IS_UNDEF(key))
-                return -1;
-            TnValue val = keep_vars || !IS_TENSOR(v) ? tn_ref(v) : tn_call_method(st, v, s_detach, NULL, 0);
+            if (IS_UNDEF(key)) return -1;
+            TnValue val =
+                keep_vars || !IS_TENSOR(v) ? tn_ref(v) : tn_call_method(st, v, s_detach, NULL, 0);
             int rc = IS_UNDEF(val) ? -1 : tn_setitem(st, dest, key, val);
             tn_decref(key);
             tn_decref(val);
-            if (rc < 0)
-                return -1;
+            if (rc < 0) return -1;
         }
     }
     int64_t pos = 0;
     TnValue k, v;
-    if (tn_recursion_enter(st, " while saving state_dict") < 0)
-        return -1;
+    if (tn_recursion_enter(st, " while saving state_dict") < 0) return -1;
     int rc = 0;
     while (rc == 0 && m->modules && dict_next(m->modules, &pos, &k, &v)) {
-        if (!module_check(v))
-            continue;
+        if (!module_check(v)) continue;
         TnValue sub = tn_str_fmt(st, "%s%s.", AS_STR(prefix)->data, AS_STR(k)->data);
         if (IS_UNDEF(sub)) {
             rc = -1;
@@ -915,22 +841,16 @@ static int save_state(TnState *st, TnValue self, TnValue dest, TnValue prefix, b
  * (destination, prefix, keep_vars) is PyTorch's deprecated one. */
 static TnValue Module_state_dict(TnState *st, TnValue *a)
 {
-    if (!self_module(st, a[0]))
-        return tn_undef();
+    if (!self_module(st, a[0])) return tn_undef();
     TnValue dest = a[2], prefix = a[3], keep = a[4];
     TnTuple *args = AS_TUPLE(a[1]);
-    if (args->n > 0)
-        dest = args->items[0];
-    if (args->n > 1)
-        prefix = args->items[1];
-    if (args->n > 2)
-        keep = args->items[2];
+    if (args->n > 0) dest = args->items[0];
+    if (args->n > 1) prefix = args->items[1];
+    if (args->n > 2) keep = args->items[2];
     int kv = tn_truthy(st, keep);
-    if (kv < 0)
-        return tn_undef();
+    if (kv < 0) return tn_undef();
     TnValue p = prefix_arg(st, prefix);
-    if (IS_UNDEF(p))
-        return p;
+    if (IS_UNDEF(p)) return p;
     TnValue d = IS_NONE(dest) ? ordereddict_new(st) : tn_ref(dest);
     if (IS_UNDEF(d) || save_state(st, a[0], d, p, kv) < 0) {
         tn_decref(d);
@@ -947,13 +867,11 @@ static TnValue add_hook(TnState *st, TnDict **slot, TnValue hook)
 {
     if (!*slot) {
         TnValue d = ordereddict_new(st);
-        if (IS_UNDEF(d))
-            return d;
+        if (IS_UNDEF(d)) return d;
         *slot = AS_DICT(d);
     }
     int64_t id = module_next_hook_id();
-    if (dict_set(st, *slot, tn_int(id), hook) < 0)
-        return tn_undef();
+    if (dict_set(st, *slot, tn_int(id), hook) < 0) return tn_undef();
     return module_handle_new(st, *slot, id);
 }
 
@@ -972,8 +890,7 @@ static TnValue Module_register_forward_hook(TnState *st, TnValue *a)
 static TnValue backward_hook(TnState *st, TnValue self, TnValue hook, int full)
 {
     TnModule *m = self_module(st, self);
-    if (!m)
-        return tn_undef();
+    if (!m) return tn_undef();
     if (m->full_bwd == !full)
         return tn_raise(st, tn_RuntimeError,
                         "Cannot use both regular backward hooks and full backward hooks on a "
@@ -1033,50 +950,43 @@ static TnValue call_hooked(TnState *st, TnValue self, const TnValue *args, int n
     TnValue input = tuple_from_array(st, args, nargs);
     TnValue hooks = tn_undef(), bw = tn_undef(), result = tn_undef();
     TnValue *argv = NULL;
-    if (IS_UNDEF(input))
-        return input;
+    if (IS_UNDEF(input)) return input;
     if (dict_len(m->pre_hooks)) {
         hooks = hook_list(st, m->pre_hooks);
-        if (IS_UNDEF(hooks))
-            goto fail;
+        if (IS_UNDEF(hooks)) goto fail;
         for (int64_t i = 0; i < AS_LIST(hooks)->n; i++) {
             TnValue hargs[2] = {self, input};
             TnValue r = tn_call(st, AS_LIST(hooks)->items[i], hargs, 2, NULL, 0);
-            if (IS_UNDEF(r))
-                goto fail;
-            if (IS_NONE(r))
-                continue;
+            if (IS_UNDEF(r)) goto fail;
+            if (IS_NONE(r)) continue;
             tn_decref(input);
             if (IS_TUPLE(r)) {
                 input = r;
             } else {
                 input = tuple_pack(st, 1, r);
                 tn_decref(r);
-                if (IS_UNDEF(input))
-                    goto fail;
+                if (IS_UNDEF(input)) goto fail;
             }
         }
         tn_decref(hooks);
         hooks = tn_undef();
     }
     if (dict_len(m->bwd_hooks)) {
-        TnValue cls = dict_get_str(ns_dict(nn_namespace), s_bwhook);
-        if (IS_UNDEF(cls)) {
-            tn_raise(st, tn_NotImplementedError, "backward hooks need torch.nn._BackwardHook");
+        TnValue cls = tn_getattr(st, nn_namespace, s_bwhook); /* stdlib/nn_hooks.tn */
+        if (IS_UNDEF(cls)) goto fail;
+        hooks = hook_list(st, m->bwd_hooks);
+        if (IS_UNDEF(hooks)) {
+            tn_decref(cls);
             goto fail;
         }
-        hooks = hook_list(st, m->bwd_hooks);
-        if (IS_UNDEF(hooks))
-            goto fail;
         TnValue cargs[2] = {self, hooks};
         bw = tn_call(st, cls, cargs, 2, NULL, 0);
+        tn_decref(cls);
         tn_decref(hooks);
         hooks = tn_undef();
-        if (IS_UNDEF(bw))
-            goto fail;
+        if (IS_UNDEF(bw)) goto fail;
         TnValue ni = tn_call_method(st, bw, s_setup_in, &input, 1);
-        if (IS_UNDEF(ni))
-            goto fail;
+        if (IS_UNDEF(ni)) goto fail;
         tn_decref(input);
         input = ni;
         if (!IS_TUPLE(input)) {
@@ -1090,25 +1000,19 @@ static TnValue call_hooked(TnState *st, TnValue self, const TnValue *args, int n
         tn_no_memory(st);
         goto fail;
     }
-    if (nin)
-        memcpy(argv, AS_TUPLE(input)->items, (size_t)nin * sizeof(TnValue));
-    if (nkw)
-        memcpy(argv + nin, args + nargs, (size_t)nkw * sizeof(TnValue));
+    if (nin) memcpy(argv, AS_TUPLE(input)->items, (size_t)nin * sizeof(TnValue));
+    if (nkw) memcpy(argv + nin, args + nargs, (size_t)nkw * sizeof(TnValue));
     result = call_forward(st, self, argv, (int)nin, kwnames, nkw);
     tn_free(argv);
-    if (IS_UNDEF(result))
-        goto fail;
+    if (IS_UNDEF(result)) goto fail;
     if (dict_len(m->fwd_hooks)) {
         hooks = hook_list(st, m->fwd_hooks);
-        if (IS_UNDEF(hooks))
-            goto fail;
+        if (IS_UNDEF(hooks)) goto fail;
         for (int64_t i = 0; i < AS_LIST(hooks)->n; i++) {
             TnValue hargs[3] = {self, input, result};
             TnValue r = tn_call(st, AS_LIST(hooks)->items[i], hargs, 3, NULL, 0);
-            if (IS_UNDEF(r))
-                goto fail;
-            if (IS_NONE(r))
-                continue;
+            if (IS_UNDEF(r)) goto fail;
+            if (IS_NONE(r)) continue;
             tn_decref(result);
             result = r;
         }
@@ -1117,8 +1021,7 @@ static TnValue call_hooked(TnState *st, TnValue self, const TnValue *args, int n
     }
     if (!IS_UNDEF(bw)) {
         TnValue r = tn_call_method(st, bw, s_setup_out, &result, 1);
-        if (IS_UNDEF(r))
-            goto fail;
+        if (IS_UNDEF(r)) goto fail;
         tn_decref(result);
         result = r;
         tn_decref(bw);
@@ -1155,10 +1058,8 @@ static TnValue Module___call__(TnState *st, const TnValue *args, int nargs, TnSt
 static bool put_indented(TnBuf *b, const char *s, int64_t n)
 {
     for (int64_t i = 0; i < n; i++) {
-        if (!buf_putc(b, s[i]))
-            return false;
-        if (s[i] == '\n' && !buf_puts(b, "  "))
-            return false;
+        if (!buf_putc(b, s[i])) return false;
+        if (s[i] == '\n' && !buf_puts(b, "  ")) return false;
     }
     return true;
 }
@@ -1167,8 +1068,7 @@ static TnValue module_repr(TnState *st, TnValue self)
 {
     TnModule *m = MOD(self);
     TnValue extra = tn_call_method(st, self, s_extra_repr, NULL, 0);
-    if (IS_UNDEF(extra))
-        return extra;
+    if (IS_UNDEF(extra)) return extra;
     if (!IS_STR(extra)) {
         tn_decref(extra);
         return tn_raise(st, tn_TypeError, "extra_repr() must return a str");
@@ -1184,8 +1084,7 @@ static TnValue module_repr(TnState *st, TnValue self)
     TnValue k, v;
     while (ok && m->modules && dict_next(m->modules, &pos, &k, &v)) {
         TnValue r = tn_repr(st, v);
-        if (IS_UNDEF(r))
-            goto fail;
+        if (IS_UNDEF(r)) goto fail;
         ok = buf_puts(&kids, "\n  (") && buf_puts(&kids, AS_STR(k)->data) &&
              buf_puts(&kids, "): ") && put_indented(&kids, AS_STR(r)->data, AS_STR(r)->len);
         tn_decref(r);
@@ -1223,8 +1122,7 @@ fail:
 
 static TnValue Module___repr__(TnState *st, TnValue *a)
 {
-    if (!self_module(st, a[0]))
-        return tn_undef();
+    if (!self_module(st, a[0])) return tn_undef();
     return module_repr(st, a[0]);
 }
 
@@ -1239,8 +1137,7 @@ static void put_cleandoc(const char *doc)
         const char *e = strchr(p, '\n');
         lines[n] = p;
         lens[n++] = e ? (int)(e - p) : (int)strlen(p);
-        if (!e)
-            break;
+        if (!e) break;
         p = e + 1;
     }
     int indent = 1 << 30;
@@ -1248,8 +1145,7 @@ static void put_cleandoc(const char *doc)
         int k = 0;
         while (k < lens[i] && lines[i][k] == ' ')
             k++;
-        if (k < lens[i] && k < indent)
-            indent = k;
+        if (k < lens[i] && k < indent) indent = k;
     }
     while (lens[0] && *lines[0] == ' ')
         lines[0]++, lens[0]--;
@@ -1265,18 +1161,15 @@ static void put_cleandoc(const char *doc)
         last--;
     for (int i = first; i <= last; i++)
         printf("%.*s\n", lens[i], lines[i]);
-    if (first <= last)
-        putchar('\n');
+    if (first <= last) putchar('\n');
 }
 
 int module_help(TnState *st, TnValue v)
 {
-    if (!module_check(v))
-        return 0;
+    if (!module_check(v)) return 0;
     TnType *t = tn_type_of(v);
     TnValue r = tn_repr(st, v);
-    if (IS_UNDEF(r))
-        return -1;
+    if (IS_UNDEF(r)) return -1;
     TnValue params = named_members(st, v, KIND_PARAMS, tn_obj(str_intern("")), true);
     if (IS_UNDEF(params)) {
         tn_decref(r);
@@ -1285,12 +1178,10 @@ int module_help(TnState *st, TnValue v)
     int64_t total = 0, trainable = 0, nmods = 0;
     for (int64_t i = 0; i < AS_LIST(params)->n; i++) {
         TnValue p = AS_TUPLE(AS_LIST(params)->items[i])->items[1];
-        if (!IS_TENSOR(p))
-            continue;
+        if (!IS_TENSOR(p)) continue;
         int64_t n = tensor_numel(AS_TENSOR(p));
         total += n;
-        if (AS_TENSOR(p)->requires_grad)
-            trainable += n;
+        if (AS_TENSOR(p)->requires_grad) trainable += n;
     }
     tn_decref(params);
     TnValue mods = named_modules_list(st, v, tn_obj(str_intern("")), true);
@@ -1316,6 +1207,83 @@ int module_help(TnState *st, TnValue v)
     return 1;
 }
 
+/* ------------------------------------------------------------- node names */
+
+/* The functional layers and losses are tn compositions of torch ops, so their
+ * results would print the last op's node (MeanBackward0). F._named(t, name) puts
+ * one pass-through node of PyTorch's name on top, so `loss` prints
+ * grad_fn=<MseLossBackward0> as in PyTorch while the gradient flows through the
+ * composition unchanged. */
+static int named_backward(TnState *st, TnGradFn *n, TnTensor **gout, TnTensor **gin)
+{
+    gin[0] = gout[0];
+    tn_obj_incref(gin[0]);
+    return 0;
+}
+
+#define NAMED_KIND(var, name) static TN_NODE_KIND(var, name, named_backward);
+NAMED_KIND(k_mse, "MseLossBackward0")
+NAMED_KIND(k_nll, "NllLossBackward0")
+NAMED_KIND(k_nll2d, "NllLoss2DBackward0")
+NAMED_KIND(k_bce, "BinaryCrossEntropyBackward0")
+NAMED_KIND(k_bcel, "BinaryCrossEntropyWithLogitsBackward0")
+NAMED_KIND(k_sl1, "SmoothL1LossBackward0")
+NAMED_KIND(k_huber, "HuberLossBackward0")
+NAMED_KIND(k_gelu, "GeluBackward0")
+NAMED_KIND(k_silu, "SiluBackward0")
+NAMED_KIND(k_lrelu, "LeakyReluBackward0")
+NAMED_KIND(k_elu, "EluBackward0")
+NAMED_KIND(k_softplus, "SoftplusBackward0")
+NAMED_KIND(k_hardtanh, "HardtanhBackward0")
+NAMED_KIND(k_mish, "MishBackward0")
+NAMED_KIND(k_ln, "NativeLayerNormBackward0")
+NAMED_KIND(k_bn, "NativeBatchNormBackward0")
+NAMED_KIND(k_emb, "EmbeddingBackward0")
+NAMED_KIND(k_conv, "ConvolutionBackward0")
+NAMED_KIND(k_maxpool, "MaxPool2DWithIndicesBackward0")
+NAMED_KIND(k_avgpool, "AvgPool2DBackward0")
+NAMED_KIND(k_pad, "ConstantPadNdBackward0")
+NAMED_KIND(k_div1, "DivBackward1")
+
+static TnNodeKind *const named_kinds[] = {
+    &k_mse,  &k_nll,   &k_nll2d,   &k_bce,      &k_bcel,     &k_sl1,  &k_huber, &k_gelu,
+    &k_silu, &k_lrelu, &k_elu,     &k_softplus, &k_hardtanh, &k_mish, &k_ln,    &k_bn,
+    &k_emb,  &k_conv,  &k_maxpool, &k_avgpool,  &k_pad,      &k_div1,
+};
+
+static TnValue F__named(TnState *st, TnValue *a)
+{
+    if (!IS_TENSOR(a[0]) || !AS_TENSOR(a[0])->requires_grad || !autograd_is_enabled())
+        return tn_ref(a[0]);
+    if (!IS_STR(a[1])) return tn_raise(st, tn_TypeError, "_named() needs a node name");
+    TnNodeKind *kind = NULL;
+    for (size_t i = 0; i < sizeof named_kinds / sizeof named_kinds[0] && !kind; i++)
+        if (strcmp(named_kinds[i]->type.name, AS_STR(a[1])->data) == 0) kind = named_kinds[i];
+    if (!kind) return tn_raise(st, tn_ValueError, "unknown node name '%s'", AS_STR(a[1])->data);
+    TnTensor *x = AS_TENSOR(a[0]);
+    TnTensor *out = tensor_alias(st, x, x->ndim, x->sizes, x->strides, x->offset);
+    if (!out) return tn_undef();
+    TnGradFn *n = autograd_node_new(st, kind, 1, 1, 0, 0);
+    if (!n) {
+        tn_obj_decref(out);
+        return tn_undef();
+    }
+    autograd_node_set_input(n, 0, x);
+    int rc = autograd_set_output(st, n, 0, out);
+    tn_obj_decref(n);
+    if (rc < 0) {
+        tn_obj_decref(out);
+        return tn_undef();
+    }
+    return tn_obj(out);
+}
+
+static const TnMethodDef functional_defs[] = {
+    {"_named",               F__named, "_named(input, name)", NULL,
+     "input under a pass-through autograd node named like PyTorch's fused op."},
+    {NULL},
+};
+
 /* ------------------------------------------------------------- getsets */
 
 static TnValue get_training(TnState *st, TnValue self)
@@ -1328,8 +1296,7 @@ static int set_training(TnState *st, TnValue self, TnValue v)
     if (IS_UNDEF(v))
         return tn_raise_int(st, tn_AttributeError, "cannot delete attribute 'training'");
     int t = tn_truthy(st, v);
-    if (t < 0)
-        return -1;
+    if (t < 0) return -1;
     MOD(self)->training = t;
     return 0;
 }
@@ -1359,16 +1326,17 @@ static TnValue get_nonpersist(TnState *st, TnValue self)
 {
     TnSet *s = MOD(self)->nonpersist;
     if (!s)
-        return tn_raise(st, tn_AttributeError, "'%s' object has no attribute "
-                        "'_non_persistent_buffers_set'", tn_type_name(self));
+        return tn_raise(st, tn_AttributeError,
+                        "'%s' object has no attribute "
+                        "'_non_persistent_buffers_set'",
+                        tn_type_name(self));
     tn_obj_incref(s);
     return tn_obj(s);
 }
 
 static int set_registry(TnState *st, TnDict **slot, TnValue v, const char *name)
 {
-    if (!tn_is_dict(v))
-        return tn_raise_int(st, tn_TypeError, "%s must be a dict", name);
+    if (!tn_is_dict(v)) return tn_raise_int(st, tn_TypeError, "%s must be a dict", name);
     tn_obj_incref(AS_DICT(v));
     tn_obj_decref(*slot);
     *slot = AS_DICT(v);
@@ -1392,8 +1360,7 @@ static TnValue get_hooks(TnState *st, TnDict **slot)
 {
     if (!*slot) {
         TnValue d = ordereddict_new(st);
-        if (IS_UNDEF(d))
-            return d;
+        if (IS_UNDEF(d)) return d;
         *slot = AS_DICT(d);
     }
     tn_obj_incref(*slot);
@@ -1416,69 +1383,68 @@ static TnValue get_bwd_hooks(TnState *st, TnValue self)
 /* ------------------------------------------------------------- tables */
 
 static const TnMethodDef module_methods[] = {
-    {"__init__", Module___init__, "__init__(self)", NULL, "Initializes internal Module state."},
-    {"__call__", NULL, NULL, Module___call__, "Runs forward with the registered hooks."},
-    {"__repr__", Module___repr__, "__repr__(self)", NULL, NULL},
-    {"__setattr__", Module___setattr__, "__setattr__(self, name, value, /)", NULL, NULL},
-    {"__delattr__", Module___delattr__, "__delattr__(self, name, /)", NULL, NULL},
-    {"__getattr__", Module___getattr__, "__getattr__(self, name, /)", NULL, NULL},
-    {"forward", Module_forward, "forward(self, *input, **kwargs)", NULL,
+    {"__init__",                                                                                 Module___init__, "__init__(self)", NULL, "Initializes internal Module state."},
+    {"__call__",                                                                          NULL, NULL, Module___call__, "Runs forward with the registered hooks."},
+    {"__repr__",                                                      Module___repr__, "__repr__(self)", NULL, NULL},
+    {"__setattr__",                                                                                 Module___setattr__, "__setattr__(self, name, value, /)", NULL, NULL},
+    {"__delattr__",                                                                                      Module___delattr__, "__delattr__(self, name, /)", NULL, NULL},
+    {"__getattr__",                                                 Module___getattr__, "__getattr__(self, name, /)", NULL, NULL},
+    {"forward",                                                                                 Module_forward, "forward(self, *input, **kwargs)", NULL,
      "Defines the computation performed at every call. Should be overridden by all subclasses."},
-    {"extra_repr", Module_extra_repr, "extra_repr(self)", NULL,
+    {"extra_repr",                                                                          Module_extra_repr, "extra_repr(self)", NULL,
      "Set the extra representation of the module."},
-    {"_get_name", Module__get_name, "_get_name(self)", NULL, NULL},
-    {"_become", Module__become, "_become(self, cls)", NULL, NULL},
-    {"register_parameter", Module_register_parameter, "register_parameter(self, name, param)",
-     NULL, "Adds a parameter to the module."},
-    {"register_buffer", Module_register_buffer,
+    {"_get_name",                                                                                      Module__get_name, "_get_name(self)", NULL, NULL},
+    {"_become",                                                                              Module__become, "_become(self, cls)", NULL, NULL},
+    {"register_parameter",                                                       Module_register_parameter, "register_parameter(self, name, param)", NULL,
+     "Adds a parameter to the module."},
+    {"register_buffer",                                                                                      Module_register_buffer,
      "register_buffer(self, name, tensor, persistent=True)", NULL, "Adds a buffer to the module."},
-    {"add_module", Module_add_module, "add_module(self, name, module)", NULL,
+    {"add_module",                                                                              Module_add_module, "add_module(self, name, module)", NULL,
      "Adds a child module to the current module."},
-    {"register_module", Module_add_module, "register_module(self, name, module)", NULL,
+    {"register_module",                                                              Module_add_module, "register_module(self, name, module)", NULL,
      "Alias for add_module."},
-    {"train", Module_train, "train(self, mode=True)", NULL, "Sets the module in training mode."},
-    {"eval", Module_eval, "eval(self)", NULL, "Sets the module in evaluation mode."},
-    {"parameters", Module_parameters, "parameters(self, recurse=True)", NULL,
+    {"train",                                                                                      Module_train, "train(self, mode=True)", NULL, "Sets the module in training mode."},
+    {"eval",                                                                              Module_eval, "eval(self)", NULL, "Sets the module in evaluation mode."},
+    {"parameters",                                                              Module_parameters, "parameters(self, recurse=True)", NULL,
      "Returns an iterator over module parameters."},
-    {"named_parameters", Module_named_parameters,
-     "named_parameters(self, prefix='', recurse=True)", NULL,
-     "Returns an iterator over module parameters, yielding both the name and the parameter."},
-    {"buffers", Module_buffers, "buffers(self, recurse=True)", NULL,
+    {"named_parameters",                                                                                      Module_named_parameters, "named_parameters(self, prefix='', recurse=True)",
+     NULL, "Returns an iterator over module parameters, yielding both the name and the parameter."},
+    {"buffers",                                                                                  Module_buffers, "buffers(self, recurse=True)", NULL,
      "Returns an iterator over module buffers."},
-    {"named_buffers", Module_named_buffers, "named_buffers(self, prefix='', recurse=True)", NULL,
+    {"named_buffers",                                                         Module_named_buffers, "named_buffers(self, prefix='', recurse=True)", NULL,
      "Returns an iterator over module buffers, yielding both the name and the buffer."},
     {"children", Module_children, "children(self)", NULL,
      "Returns an iterator over immediate children modules."},
-    {"named_children", Module_named_children, "named_children(self)", NULL,
+    {"named_children",                                                                               Module_named_children, "named_children(self)", NULL,
      "Returns an iterator over immediate children modules, yielding name and module."},
-    {"modules", Module_modules, "modules(self)", NULL,
+    {"modules",                                                                        Module_modules, "modules(self)", NULL,
      "Returns an iterator over all modules in the network."},
-    {"named_modules", Module_named_modules,
+    {"named_modules",                                              Module_named_modules,
      "named_modules(self, memo=None, prefix='', remove_duplicate=True)", NULL,
      "Returns an iterator over all modules in the network, yielding name and module."},
-    {"state_dict", Module_state_dict,
+    {"state_dict",                                                                                Module_state_dict,
      "state_dict(self, *args, destination=None, prefix='', keep_vars=False)", NULL,
      "Returns a dictionary containing a whole state of the module."},
-    {"register_forward_pre_hook", Module_register_forward_pre_hook,
+    {"register_forward_pre_hook",                                                                         Module_register_forward_pre_hook,
      "register_forward_pre_hook(self, hook)", NULL, "Registers a forward pre-hook on the module."},
-    {"register_forward_hook", Module_register_forward_hook, "register_forward_hook(self, hook)",
+    {"register_forward_hook",                                                                                      Module_register_forward_hook, "register_forward_hook(self, hook)",
      NULL, "Registers a forward hook on the module."},
-    {"register_full_backward_hook", Module_register_full_backward_hook,
+    {"register_full_backward_hook",                                                                                  Module_register_full_backward_hook,
      "register_full_backward_hook(self, hook)", NULL, "Registers a backward hook on the module."},
-    {"register_backward_hook", Module_register_backward_hook,
-     "register_backward_hook(self, hook)", NULL, "Registers a backward hook on the module."},
-    {NULL},
+    {"register_backward_hook",                                                                      Module_register_backward_hook, "register_backward_hook(self, hook)",
+     NULL, "Registers a backward hook on the module."},
+    {NULL                                                                                     },
 };
 
 static const TnGetSetDef module_getset[] = {
-    {"training", get_training, set_training, NULL},
+    {"training",    get_training, set_training, NULL},
     {"_parameters", get_params, set_params, NULL},
-    {"_buffers", get_buffers, set_buffers, NULL},
-    {"_modules", get_modules, set_modules, NULL},
-    {"_non_persistent_buffers_set", get_nonpersist, NULL, NULL},
-    {"_forward_pre_hooks", get_pre_hooks, NULL, NULL},
-    {"_forward_hooks", get_fwd_hooks, NULL, NULL},
-    {"_backward_hooks", get_bwd_hooks, NULL, NULL},
+    {"_buffers",             get_buffers, set_buffers, NULL},
+    {"_modules",   get_modules, set_modules, NULL},
+    {"_non_persistent_buffers_set",         get_nonpersist, NULL, NULL},
+    {"_forward_pre_hooks",    get_pre_hooks, NULL, NULL},
+    {"_forward_hooks",  get_fwd_hooks, NULL, NULL},
+    {"_backward_hooks",             get_bwd_hooks, NULL, NULL},
     {NULL},
 };
 
@@ -1500,8 +1466,7 @@ TnType tn_module_type = {
 static int set_module_name(TnState *st, TnType *t, const char *mod)
 {
     TnValue s = tn_str(st, mod);
-    if (IS_UNDEF(s))
-        return -1;
+    if (IS_UNDEF(s)) return -1;
     int rc = dict_set_str(st, t->dict, s_module, s);
     tn_decref(s);
     return rc;
@@ -1524,13 +1489,14 @@ int module_init(TnState *st, TnValue nn_ns)
         set_module_name(st, &tn_handle_type, "torch.utils.hooks") < 0)
         return -1;
     TnValue doc = tn_str(st, "Base class for all neural network modules.");
-    if (IS_UNDEF(doc))
-        return -1;
+    if (IS_UNDEF(doc)) return -1;
     tn_module_type.doc = doc;
     TnDict *d = ns_dict(nn_ns);
     if (dict_set_str(st, d, str_intern("Module"), tn_obj(&tn_module_type)) < 0 ||
         dict_set_str(st, d, str_intern("Parameter"), tn_obj(&tn_parameter_type)) < 0)
         return -1;
+    TnValue F = dict_get_str(d, str_intern("functional"));
+    if (IS_TYPEOF(F, &tn_namespace_type) && ns_add_methods(st, F, functional_defs) < 0) return -1;
     builtins_help_hook = module_help;
     return 0;
 }

@@ -25,15 +25,15 @@
 
 typedef struct TnModule {
     TN_OBJECT_HEAD;
-    TnDict *dict;       /* instance attributes (must stay second: TnInstance layout) */
-    TnDict *params;     /* name -> Parameter or None; NULL before __init__ */
-    TnDict *buffers;    /* name -> Tensor or None */
-    TnDict *modules;    /* name -> Module or None */
-    TnSet *nonpersist;  /* names of buffers left out of state_dict */
-    TnDict *pre_hooks;  /* id -> hook(module, input); NULL while none was registered */
-    TnDict *fwd_hooks;  /* id -> hook(module, input, output) */
-    TnDict *bwd_hooks;  /* id -> hook(module, grad_input, grad_output) */
-    int full_bwd;       /* -1 no backward hook registered yet, 0 register_backward_hook, 1 full */
+    TnDict *dict;      /* instance attributes (must stay second: TnInstance layout) */
+    TnDict *params;    /* name -> Parameter or None; NULL before __init__ */
+    TnDict *buffers;   /* name -> Tensor or None */
+    TnDict *modules;   /* name -> Module or None */
+    TnSet *nonpersist; /* names of buffers left out of state_dict */
+    TnDict *pre_hooks; /* id -> hook(module, input); NULL while none was registered */
+    TnDict *fwd_hooks; /* id -> hook(module, input, output) */
+    TnDict *bwd_hooks; /* id -> hook(module, grad_input, grad_output) */
+    int full_bwd;      /* -1 no backward hook registered yet, 0 register_backward_hook, 1 full */
     bool training;
 } TnModule;
 

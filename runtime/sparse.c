@@ -30,8 +30,7 @@ TnTensor *sparse_new(TnState *st, TnTensor *indices, TnTensor *values, int ndim,
     TnTensor *base = tensor_zeros(st, values->dtype, 0, NULL);
     TnTensor *t = base ? tensor_alias(st, base, ndim, sizes, zero, 0) : NULL;
     tn_obj_decref(base);
-    if (!t)
-        return NULL;
+    if (!t) return NULL;
     tn_obj_incref(indices);
     tn_obj_incref(values);
     t->sp_indices = indices;
@@ -84,8 +83,7 @@ static int infer_size(const TnTensor *ind, const TnTensor *vals, int sd, int64_t
     for (int d = 0; d < sd; d++) {
         sizes[d] = 0;
         for (int64_t k = 0; k < nnz; k++)
-            if (idx_at(ind, nnz, d, k) + 1 > sizes[d])
-                sizes[d] = idx_at(ind, nnz, d, k) + 1;
+            if (idx_at(ind, nnz, d, k) + 1 > sizes[d]) sizes[d] = idx_at(ind, nnz, d, k) + 1;
     }
     for (int d = 1; d < vals->ndim; d++)
         sizes[sd + d - 1] = vals->sizes[d];
@@ -97,8 +95,7 @@ static int check_coo_shapes(TnState *st, const TnTensor *ind, const TnTensor *va
 {
     char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR];
     if (ind->ndim != 2)
-        return tn_raise_int(st, tn_RuntimeError,
-                            "indices must be sparse_dim x nnz, but got: %s",
+        return tn_raise_int(st, tn_RuntimeError, "indices must be sparse_dim x nnz, but got: %s",
                             shape_str(b1, ind->ndim, ind->sizes));
     if (vals->ndim < 1 || ind->sizes[1] != vals->sizes[0])
         return tn_raise_int(st, tn_RuntimeError,
@@ -124,8 +121,7 @@ static int check_coo_shapes(TnState *st, const TnTensor *ind, const TnTensor *va
 TnTensor *sparse_coo_tensor(TnState *st, TnTensor *indices, TnTensor *values, int ndim,
                             const int64_t *sizes)
 {
-    if (check_coo_shapes(st, indices, values, ndim, sizes) < 0)
-        return NULL;
+    if (check_coo_shapes(st, indices, values, ndim, sizes) < 0) return NULL;
     TnTensor *ind = tensor_to(st, indices, DT_INT64);
     TnTensor *ic = ind ? tensor_clone(st, ind) : NULL;
     TnTensor *vc = ic ? tensor_clone(st, values) : NULL;
@@ -134,8 +130,7 @@ TnTensor *sparse_coo_tensor(TnState *st, TnTensor *indices, TnTensor *values, in
     int sd = ic ? (int)ic->sizes[0] : 0;
     int64_t inferred[TN_MAX_DIMS];
     if (vc && check_indices(st, ic, vc->sizes[0], sd, sizes) == 0) {
-        if (!sizes)
-            ndim = infer_size(ic, vc, sd, inferred);
+        if (!sizes) ndim = infer_size(ic, vc, sd, inferred);
         if (ndim > TN_MAX_DIMS)
             tn_raise(st, tn_RuntimeError, "tn supports at most %d dimensions", TN_MAX_DIMS);
         else
@@ -150,8 +145,7 @@ TnTensor *sparse_coo_tensor(TnState *st, TnTensor *indices, TnTensor *values, in
 static bool slice_nonzero(TnDType dt, const char *p, int64_t n)
 {
     for (int64_t i = 0; i < n; i++)
-        if (dtype_get_f(dt, p + i * DT_SIZE(dt)) != 0)
-            return true;
+        if (dtype_get_f(dt, p + i * DT_SIZE(dt)) != 0) return true;
     return false;
 }
 
@@ -164,8 +158,7 @@ static void gather_nonzero(const TnTensor *c, int sd, int64_t rows, int64_t slic
     const char *src = tensor_ptr(c);
     for (int64_t r = 0; r < rows; r++) {
         const char *p = src + r * slice * es;
-        if (!slice_nonzero(c->dtype, p, slice))
-            continue;
+        if (!slice_nonzero(c->dtype, p, slice)) continue;
         int64_t rem = r;
         for (int d = sd - 1; d >= 0; d--) {
             ((int64_t *)tensor_ptr(ind))[d * nnz + k] = rem % c->sizes[d];
@@ -194,8 +187,7 @@ TnTensor *sparse_from_dense(TnState *st, TnTensor *t, int64_t sparse_dim)
     for (int d = 0; d < t->ndim; d++)
         *(d < sd ? &rows : &slice) *= t->sizes[d];
     TnTensor *c = tensor_contiguous(st, t);
-    if (!c)
-        return NULL;
+    if (!c) return NULL;
     for (int64_t r = 0; r < rows; r++)
         nnz += slice_nonzero(c->dtype, tensor_ptr(c) + r * slice * DT_SIZE(c->dtype), slice);
     int64_t isz[2] = {sd, nnz}, vsz[TN_MAX_DIMS];
@@ -229,8 +221,7 @@ static void add_slice(TnDType dt, char *dst, const char *src, int64_t n)
 
 TnTensor *sparse_to_dense(TnState *st, TnTensor *s)
 {
-    if (!tensor_is_sparse(s))
-        return (tn_obj_incref(s), s);
+    if (!tensor_is_sparse(s)) return (tn_obj_incref(s), s);
     TnTensor *out = tensor_zeros(st, s->dtype, s->ndim, s->sizes);
     TnTensor *vals = out ? tensor_contiguous(st, s->sp_values) : NULL;
     if (!vals) {
@@ -256,8 +247,7 @@ typedef struct {
 static int keypos_cmp(const void *a, const void *b)
 {
     const KeyPos *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
     return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
@@ -306,12 +296,10 @@ static void merge_entries(const TnTensor *s, const KeyPos *kp, const TnTensor *v
 
 TnTensor *sparse_coalesce(TnState *st, TnTensor *s)
 {
-    if (s->sp_coalesced)
-        return (tn_obj_incref(s), s);
+    if (s->sp_coalesced) return (tn_obj_incref(s), s);
     int64_t n;
     KeyPos *kp = sorted_entries(st, s, &n);
-    if (!kp)
-        return NULL;
+    if (!kp) return NULL;
     int64_t isz[2] = {sparse_dim_of(s), n}, vsz[TN_MAX_DIMS];
     memcpy(vsz, s->sp_values->sizes, sizeof(int64_t) * (size_t)s->sp_values->ndim);
     vsz[0] = n;
@@ -344,32 +332,33 @@ static int mm_checks(TnState *st, TnTensor *s, TnTensor *d, bool sparse_result)
                             -n, n - 1, s->ndim < 2 ? -2 : 1);
     }
     if (s->ndim != 2 || sparse_dim_of(s) != 2)
-        return tn_raise_int(st, tn_RuntimeError, "%s: Argument #2: matrices expected, got %dD tensor",
-                            fn, s->ndim);
+        return tn_raise_int(st, tn_RuntimeError,
+                            "%s: Argument #2: matrices expected, got %dD tensor", fn, s->ndim);
     if (d->ndim != 2)
-        return tn_raise_int(st, tn_RuntimeError, "%s: Argument #3: matrices expected, got %dD tensor",
-                            fn, d->ndim);
+        return tn_raise_int(st, tn_RuntimeError,
+                            "%s: Argument #3: matrices expected, got %dD tensor", fn, d->ndim);
     if (d->sizes[0] != s->sizes[1])
-        return tn_raise_int(st, tn_RuntimeError, "%s: Argument #3%s: Expected dim 0 size %lld, got %lld",
-                            fn, sparse_result ? "" : " (dense)", (long long)s->sizes[1],
-                            (long long)d->sizes[0]);
+        return tn_raise_int(
+            st, tn_RuntimeError, "%s: Argument #3%s: Expected dim 0 size %lld, got %lld", fn,
+            sparse_result ? "" : " (dense)", (long long)s->sizes[1], (long long)d->sizes[0]);
     if (s->dtype != d->dtype)
         return tn_raise_int(st, tn_RuntimeError, "expected scalar type %s but found %s",
                             tn_dtype_info[s->dtype].cname, tn_dtype_info[d->dtype].cname);
     if (s->dtype == DT_BOOL)
-        return tn_raise_int(st, tn_RuntimeError, "\"addmm_sparse_dense\" not implemented for 'Bool'");
+        return tn_raise_int(st, tn_RuntimeError,
+                            "\"addmm_sparse_dense\" not implemented for 'Bool'");
     return 0;
 }
 
 /* out[i, :] += v * d[k, :] over every entry (i, k, v): duplicates add up. */
-#define SPMM_LOOP(T)                                                                          \
-    for (int64_t e = 0; e < nnz; e++) {                                                       \
-        int64_t i = idx_at(ind, nnz, 0, e), kk = idx_at(ind, nnz, 1, e);                      \
-        T v = ((const T *)tensor_ptr(vals))[e];                                               \
-        T *o = (T *)tensor_ptr(out) + i * n;                                                  \
-        const T *row = (const T *)tensor_ptr(dc) + kk * n;                                    \
-        for (int64_t j = 0; j < n; j++)                                                       \
-            o[j] += v * row[j];                                                               \
+#define SPMM_LOOP(T)                                                                               \
+    for (int64_t e = 0; e < nnz; e++) {                                                            \
+        int64_t i = idx_at(ind, nnz, 0, e), kk = idx_at(ind, nnz, 1, e);                           \
+        T v = ((const T *)tensor_ptr(vals))[e];                                                    \
+        T *o = (T *)tensor_ptr(out) + i * n;                                                       \
+        const T *row = (const T *)tensor_ptr(dc) + kk * n;                                         \
+        for (int64_t j = 0; j < n; j++)                                                            \
+            o[j] += v * row[j];                                                                    \
     }
 
 static void spmm(const TnTensor *ind, const TnTensor *vals, const TnTensor *dc, TnTensor *out)
@@ -388,8 +377,7 @@ static TnTensor *rows_to_sparse(TnState *st, TnTensor *s, TnTensor *dense)
 {
     int64_t m = dense->sizes[0], n = dense->sizes[1], nnz = nnz_of(s), nrows = 0;
     bool *has = tn_calloc((size_t)(m > 0 ? m : 1), 1);
-    if (!has)
-        return tn_no_memory(st), NULL;
+    if (!has) return tn_no_memory(st), NULL;
     for (int64_t e = 0; e < nnz; e++)
         has[idx_at(s->sp_indices, nnz, 0, e)] = true;
     for (int64_t i = 0; i < m; i++)
@@ -401,8 +389,7 @@ static TnTensor *rows_to_sparse(TnState *st, TnTensor *s, TnTensor *dense)
     if (vals) {
         int64_t k = 0, es = DT_SIZE(dense->dtype), tot = nrows * n;
         for (int64_t i = 0; i < m; i++) {
-            if (!has[i])
-                continue;
+            if (!has[i]) continue;
             memcpy(tensor_ptr(vals) + k * es, tensor_ptr(dense) + i * n * es, (size_t)(n * es));
             for (int64_t j = 0; j < n; j++, k++) {
                 ((int64_t *)tensor_ptr(ind))[k] = i;
@@ -428,18 +415,15 @@ TnTensor *sparse_mm(TnState *st, TnTensor *s, TnTensor *d, bool sparse_result)
         tn_obj_decref(p);
         return r;
     }
-    if (mm_checks(st, s, d, sparse_result) < 0)
-        return NULL;
+    if (mm_checks(st, s, d, sparse_result) < 0) return NULL;
     int64_t shape[2] = {s->sizes[0], d->sizes[1]};
     TnTensor *dc = tensor_contiguous(st, d);
     TnTensor *vals = dc ? tensor_contiguous(st, s->sp_values) : NULL;
     TnTensor *out = vals ? tensor_zeros(st, s->dtype, 2, shape) : NULL;
-    if (out)
-        spmm(s->sp_indices, vals, dc, out);
+    if (out) spmm(s->sp_indices, vals, dc, out);
     tn_obj_decref(dc);
     tn_obj_decref(vals);
-    if (!out || !sparse_result)
-        return out;
+    if (!out || !sparse_result) return out;
     TnTensor *r = rows_to_sparse(st, s, out);
     tn_obj_decref(out);
     return r;
@@ -452,8 +436,7 @@ static int entry_cmp(const TnTensor *a, int64_t i, const TnTensor *b, int64_t j,
     int64_t na = nnz_of(a), nb = nnz_of(b);
     for (int d = 0; d < sd; d++) {
         int64_t x = idx_at(a->sp_indices, na, d, i), y = idx_at(b->sp_indices, nb, d, j);
-        if (x != y)
-            return x < y ? 1 : -1;
+        if (x != y) return x < y ? 1 : -1;
     }
     return 0;
 }
@@ -476,10 +459,8 @@ static int64_t merge_add(const TnTensor *a, const TnTensor *va, const TnTensor *
             for (int d = 0; d < sd; d++)
                 ((int64_t *)tensor_ptr(ind))[d * out_n + k] =
                     idx_at(src->sp_indices, nnz_of(src), d, e);
-            if (cmp >= 0)
-                add_slice(vals->dtype, dst, tensor_ptr(va) + i * slice * es, slice);
-            if (cmp <= 0)
-                add_slice(vals->dtype, dst, tensor_ptr(vb) + j * slice * es, slice);
+            if (cmp >= 0) add_slice(vals->dtype, dst, tensor_ptr(va) + i * slice * es, slice);
+            if (cmp <= 0) add_slice(vals->dtype, dst, tensor_ptr(vb) + j * slice * es, slice);
         }
         i += cmp >= 0;
         j += cmp <= 0;
@@ -496,8 +477,10 @@ TnTensor *sparse_add(TnState *st, TnTensor *a, TnTensor *b)
                             "add: expected sizes of 'self' and 'other' to match, but %s != %s",
                             shape_str(b1, a->ndim, a->sizes), shape_str(b2, b->ndim, b->sizes));
     TnDType dt = dtype_promote(a->dtype, b->dtype);
-    TnTensor *va = tensor_to(st, a->sp_values, dt), *vb = va ? tensor_to(st, b->sp_values, dt) : NULL;
-    TnTensor *ca = vb ? tensor_contiguous(st, va) : NULL, *cb = ca ? tensor_contiguous(st, vb) : NULL;
+    TnTensor *va = tensor_to(st, a->sp_values, dt),
+             *vb = va ? tensor_to(st, b->sp_values, dt) : NULL;
+    TnTensor *ca = vb ? tensor_contiguous(st, va) : NULL,
+             *cb = ca ? tensor_contiguous(st, vb) : NULL;
     TnTensor *ind = NULL, *vals = NULL, *r = NULL;
     if (cb) {
         int64_t n = merge_add(a, NULL, b, NULL, NULL, NULL);

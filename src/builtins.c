@@ -18,7 +18,7 @@ TnValue (*builtins_locals_hook)(TnState *st);
 
 /* Interned dunder names used below (set once by builtins_init). */
 static TnStr *s_abs, *s_round, *s_reversed, *s_len, *s_getitem, *s_write, *s_flush, *s_call,
-    *s_dict, *s_divmod, *s_rdivmod, *s_init, *s_code, *s_doc;
+    *s_dict, *s_divmod, *s_rdivmod, *s_init, *s_code, *s_doc, *s_sys, *s_stdout;
 
 static const struct {
     TnStr **slot;
@@ -29,6 +29,7 @@ static const struct {
     {&s_flush,   "flush"},       {&s_call,    "__call__"},    {&s_dict,     "__dict__"},
     {&s_divmod,  "__divmod__"},  {&s_rdivmod,  "__rdivmod__"},
     {&s_init,    "__init__"},    {&s_code,    "code"},        {&s_doc,      "__doc__"},
+    {&s_sys,     "sys"},         {&s_stdout,  "stdout"},
 };
 
 /* ------------------------------------------------------------------ helpers */
@@ -165,6 +166,16 @@ static int put_value(TnState *st, FILE *fp, TnValue file, TnValue v)
     return rc;
 }
 
+/* sys.stdout as it is now (scripts may replace it), borrowed; None when unset. */
+static TnValue current_stdout(TnState *st)
+{
+    TnValue sys = dict_get_str(st->modules, s_sys);
+    if (!IS_TYPEOF(sys, &tn_namespace_type))
+        return tn_none();
+    TnValue out = dict_get_str(ns_dict(sys), s_stdout);
+    return IS_UNDEF(out) ? tn_none() : out;
+}
+
 static TnValue bi_print(TnState *st, TnValue *a)
 {
     TnTuple *args = AS_TUPLE(a[0]);
@@ -175,6 +186,8 @@ static TnValue bi_print(TnState *st, TnValue *a)
     if (!IS_NONE(end) && !IS_STR(end))
         return tn_raise(st, tn_TypeError, "end must be None or a string, not %s",
                         tn_type_name(end));
+    if (IS_NONE(file))
+        file = current_stdout(st);
     FILE *fp = stdout;
     if (IS_FILE(file)) {
         fp = file_writable_fp(st, file);
@@ -380,6 +393,26 @@ static TnValue iter_self(TnState *st, TnValue self)
 {
     return tn_ref(self);
 }
+
+static TnValue Iterator__iter__(TnState *st, TnValue *a)
+{
+    return tn_ref(a[0]);
+}
+
+static TnValue Iterator__next__(TnState *st, TnValue *a)
+{
+    TnValue r = tn_next(st, a[0]);
+    if (IS_UNDEF(r) && !failed(st))
+        return tn_raise_value(st, tn_ref(tn_obj(tn_StopIteration)));
+    return r;
+}
+
+/* it.__iter__() and it.__next__() for the iterator types below. */
+static const TnMethodDef iterator_methods[] = {
+    {"__iter__", Iterator__iter__, "__iter__(self, /)", NULL, "Implement iter(self)."},
+    {"__next__", Iterator__next__, "__next__(self, /)", NULL, "Implement next(self)."},
+    {NULL},
+};
 
 /* enumerate(iterable, start=0) */
 typedef struct {
@@ -730,6 +763,17 @@ static TnValue reversed_construct(TnState *st, TnType *type, const TnValue *args
     TnValue seq = a[0];
     if (IS_LIST(seq))
         return reviter_new(st, &tn_list_reviter_type, tn_ref(seq), AS_LIST(seq)->n - 1);
+    if (IS_RANGE(seq)) { /* a range_iterator walking backwards */
+        TnRange *r = AS_RANGE(seq);
+        TnRangeIter *it = tn_alloc_object(st, &tn_range_iter_type, sizeof(TnRangeIter));
+        if (!it)
+            return tn_undef();
+        it->left = r->len;
+        it->step = (int64_t)((uint64_t)0 - (uint64_t)r->step);
+        uint64_t span = r->len ? (uint64_t)(r->len - 1) * (uint64_t)r->step : 0;
+        it->cur = (int64_t)((uint64_t)r->start + span);
+        return tn_obj(it);
+    }
     if (tn_is_dict(seq)) {
         TnValue keys = list_from_iterable(st, seq);
         if (IS_UNDEF(keys))
@@ -791,6 +835,7 @@ static TnType tn_enumerate_type = {
     .dealloc = enumerate_dealloc,
     .iter = iter_self,
     .next = enumerate_next,
+    .methods = iterator_methods,
     .construct = enumerate_construct,
 };
 
@@ -800,6 +845,7 @@ static TnType tn_zip_type = {
     .dealloc = zip_dealloc,
     .iter = iter_self,
     .next = zip_next,
+    .methods = iterator_methods,
     .construct = zip_construct,
 };
 
@@ -809,6 +855,7 @@ static TnType tn_map_type = {
     .dealloc = map_dealloc,
     .iter = iter_self,
     .next = map_next,
+    .methods = iterator_methods,
     .construct = map_construct,
 };
 
@@ -818,6 +865,7 @@ static TnType tn_filter_type = {
     .dealloc = filter_dealloc,
     .iter = iter_self,
     .next = filter_next,
+    .methods = iterator_methods,
     .construct = filter_construct,
 };
 
@@ -827,6 +875,7 @@ static TnType tn_reversed_type = {
     .dealloc = reviter_dealloc,
     .iter = iter_self,
     .next = seq_reviter_next,
+    .methods = iterator_methods,
     .construct = reversed_construct,
 };
 
@@ -836,6 +885,7 @@ static TnType tn_list_reviter_type = {
     .dealloc = reviter_dealloc,
     .iter = iter_self,
     .next = list_reviter_next,
+    .methods = iterator_methods,
 };
 
 static TnType tn_calliter_type = {
@@ -844,6 +894,7 @@ static TnType tn_calliter_type = {
     .dealloc = calliter_dealloc,
     .iter = iter_self,
     .next = calliter_next,
+    .methods = iterator_methods,
 };
 
 static TnValue bi_iter(TnState *st, TnValue *a)

@@ -305,6 +305,19 @@ static TnValue file_next(TnState *st, TnValue self)
     return line;
 }
 
+static TnValue File__iter__(TnState *st, TnValue *a)
+{
+    return file_iter(st, a[0]);
+}
+
+static TnValue File__next__(TnState *st, TnValue *a)
+{
+    TnValue line = file_next(st, a[0]);
+    if (IS_UNDEF(line) && IS_UNDEF(st->exc))
+        return tn_raise_value(st, tn_ref(tn_obj(tn_StopIteration)));
+    return line;
+}
+
 /* ----------------------------------------------------------------- writing */
 
 static TnValue File_write(TnState *st, TnValue *a)
@@ -511,6 +524,8 @@ static const TnMethodDef file_methods[] = {
     {"fileno",     File_fileno,     "fileno(self, /)",            NULL, NULL},
     {"tell",       File_tell,       "tell(self, /)",              NULL, NULL},
     {"seek",       File_seek,       "seek(self, cookie, whence=0, /)", NULL, NULL},
+    {"__iter__",   File__iter__,    "__iter__(self, /)",          NULL, NULL},
+    {"__next__",   File__next__,    "__next__(self, /)",          NULL, NULL},
     {"__enter__",  File_enter,      "__enter__(self, /)",         NULL, NULL},
     {"__exit__",   File_exit,       "__exit__(self, *args)",      NULL, NULL},
     {NULL},

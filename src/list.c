@@ -302,10 +302,11 @@ static int assign_slice(TnState *st, TnList *l, TnValue key, TnValue v)
     TnTuple *s = AS_TUPLE(src);
     if (step != 1) {
         if (s->n != n) {
+            int64_t got = s->n;
             tn_decref(src);
             return tn_raise_int(st, tn_ValueError,
                                 "attempt to assign sequence of size %lld to extended slice of size %lld",
-                                (long long)s->n, (long long)n);
+                                (long long)got, (long long)n);
         }
         for (int64_t k = 0, j = start; k < n; k++, j += step) {
             TnValue old = l->items[j];

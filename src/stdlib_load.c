@@ -67,8 +67,7 @@ static TnType stub_type;
 /* The real value behind a stub (new reference), loading its file first. */
 static TnValue resolve_stub(TnState *st, LazyStub *s)
 {
-    if (load_file(st, s->file) < 0)
-        return tn_undef();
+    if (load_file(st, s->file) < 0) return tn_undef();
     TnValue v = dict_get_str(s->target, s->name);
     if (IS_UNDEF(v) || IS_TYPEOF(v, &stub_type))
         return tn_raise(st, tn_AttributeError, "stdlib/%s.tn does not define '%s'",
@@ -79,9 +78,10 @@ static TnValue resolve_stub(TnState *st, LazyStub *s)
 static TnValue stub_call(TnState *st, TnValue self, const TnValue *args, int nargs,
                          TnStr *const *kwnames, int nkw)
 {
+    tn_incref(self); /* loading the file replaces (and would free) this stub */
     TnValue f = resolve_stub(st, (LazyStub *)AS_OBJ(self));
-    if (IS_UNDEF(f))
-        return f;
+    tn_decref(self);
+    if (IS_UNDEF(f)) return f;
     TnValue r = tn_call(st, f, args, nargs, kwnames, nkw);
     tn_decref(f);
     return r;
@@ -100,8 +100,7 @@ static TnValue (*ns_getattr_next)(TnState *st, TnValue self, TnStr *name);
 static TnValue lazy_ns_getattr(TnState *st, TnValue self, TnStr *name)
 {
     TnValue v = ns_getattr_next(st, self, name);
-    if (!IS_TYPEOF(v, &stub_type))
-        return v;
+    if (!IS_TYPEOF(v, &stub_type)) return v;
     TnValue real = resolve_stub(st, (LazyStub *)AS_OBJ(v));
     tn_decref(v);
     return real;
@@ -122,24 +121,20 @@ static void marker(const char *src, const char *key, char *buf, size_t n)
             while (*v == ' ')
                 v++;
             size_t vl = (size_t)(p + len - v);
-            if (vl >= n)
-                vl = n - 1;
+            if (vl >= n) vl = n - 1;
             memcpy(buf, v, vl);
             buf[vl] = 0;
             return;
         }
-        if (!e)
-            break;
+        if (!e) break;
         p = e + 1;
     }
 }
 
 static TnDict *target_dict(TnState *st, const char *ns)
 {
-    if (strcmp(ns, "builtins") == 0)
-        return st->builtins;
-    if (strcmp(ns, "Module") == 0)
-        return tn_module_type.dict;
+    if (strcmp(ns, "builtins") == 0) return st->builtins;
+    if (strcmp(ns, "Module") == 0) return tn_module_type.dict;
     TnValue v = dict_get_str(st->modules, str_intern(ns));
     return IS_TYPEOF(v, &tn_namespace_type) ? ns_dict(v) : NULL;
 }
@@ -154,10 +149,8 @@ static int publish(TnState *st, TnDict *g, TnDict *before, TnDict *dst)
             (dst == st->builtins && AS_STR(k)->data[0] == '_'))
             continue;
         TnValue old = dict_get_str(before, AS_STR(k));
-        if (!IS_UNDEF(old) && old.tag == v.tag && old.u.i == v.u.i)
-            continue;
-        if (dict_set(st, dst, k, v) < 0)
-            return -1;
+        if (!IS_UNDEF(old) && old.tag == v.tag && old.u.i == v.u.i) continue;
+        if (dict_set(st, dst, k, v) < 0) return -1;
     }
     return 0;
 }
@@ -169,8 +162,7 @@ static int drop_stubs(TnState *st, TnDict *d, int i)
     TnValue k, v;
     while (dict_next(d, &pos, &k, &v))
         if (IS_TYPEOF(v, &stub_type) && ((LazyStub *)AS_OBJ(v))->file == i) {
-            if (dict_del(st, d, k) < 0)
-                return -1;
+            if (dict_del(st, d, k) < 0) return -1;
             pos = 0;
         }
     return 0;
@@ -190,20 +182,16 @@ static int load_file(TnState *st, int i)
                             ns);
     file_state[i] = FILE_LOADING;
     TnDict *g = tn_main_globals(st);
-    if (!g)
-        return -1;
+    if (!g) return -1;
     TnValue before = dict_copy(st, g);
     TnValue name = tn_str(st, modname[0] ? modname : ns);
     int rc = -1;
-    if (IS_UNDEF(before) || IS_UNDEF(name) ||
-        dict_set_str(st, g, str_intern("__name__"), name) < 0)
+    if (IS_UNDEF(before) || IS_UNDEF(name) || dict_set_str(st, g, str_intern("__name__"), name) < 0)
         goto done;
     snprintf(fname, sizeof fname, "stdlib/%s.tn", f->name);
-    if (eval_run_module_source(st, f->source, strlen(f->source), fname, g) < 0)
-        goto done;
+    if (eval_run_module_source(st, f->source, strlen(f->source), fname, g) < 0) goto done;
     rc = publish(st, g, AS_DICT(before), dst);
-    if (rc == 0)
-        rc = drop_stubs(st, dst, i);
+    if (rc == 0) rc = drop_stubs(st, dst, i);
 done:
     file_state[i] = rc == 0 ? FILE_LOADED : FILE_LAZY;
     tn_decref(name);
@@ -218,13 +206,10 @@ static int load_module_methods(TnState *st)
     int loaded = 0;
     char ns[64];
     for (int i = 0; tn_stdlib_files[i].name; i++) {
-        if (file_state[i] != FILE_LAZY)
-            continue;
+        if (file_state[i] != FILE_LAZY) continue;
         marker(tn_stdlib_files[i].source, "namespace", ns, sizeof ns);
-        if (strcmp(ns, "Module") != 0)
-            continue;
-        if (load_file(st, i) < 0)
-            return -1;
+        if (strcmp(ns, "Module") != 0) continue;
+        if (load_file(st, i) < 0) return -1;
         loaded = 1;
     }
     return loaded;
@@ -234,7 +219,8 @@ static int load_module_methods(TnState *st)
  * an existing entry, such as the C Module and Parameter in torch.nn). */
 static int add_stubs(TnState *st, TnDict *d, int i)
 {
-    for (const char *p = tn_stdlib_files[i].source; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+    for (const char *p = tn_stdlib_files[i].source; p && *p;
+         p = strchr(p, '\n'), p = p ? p + 1 : p) {
         const char *s = p;
         if (strncmp(s, "def ", 4) == 0)
             s += 4;
@@ -244,26 +230,20 @@ static int add_stubs(TnState *st, TnDict *d, int i)
         while ((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z') || *e == '_' ||
                (e > s && *e >= '0' && *e <= '9'))
             e++;
-        if (e == s || (s == p && !(e[0] == ' ' && e[1] == '=' && e[2] != '=')))
-            continue;
-        if (s[0] == '_' && s[1] == '_')
-            continue;
+        if (e == s || (s == p && !(e[0] == ' ' && e[1] == '=' && e[2] != '='))) continue;
+        if (s[0] == '_' && s[1] == '_') continue;
         TnStr *name = str_intern_n(s, e - s);
-        if (!name)
-            return (void)tn_no_memory(st), -1;
-        if (!IS_UNDEF(dict_get_str(d, name)))
-            continue;
+        if (!name) return (void)tn_no_memory(st), -1;
+        if (!IS_UNDEF(dict_get_str(d, name))) continue;
         LazyStub *stub = tn_alloc_object(st, &stub_type, sizeof(LazyStub));
-        if (!stub)
-            return -1;
+        if (!stub) return -1;
         stub->file = i;
         stub->name = name;
         tn_obj_incref(name);
         stub->target = d;
         int rc = dict_set_str(st, d, name, tn_obj(stub));
         tn_obj_decref(stub);
-        if (rc < 0)
-            return -1;
+        if (rc < 0) return -1;
     }
     return 0;
 }
@@ -271,14 +251,12 @@ static int add_stubs(TnState *st, TnDict *d, int i)
 int stdlib_init(TnState *st)
 {
     TnValue nn = dict_get_str(st->modules, str_intern("torch.nn"));
-    if (IS_UNDEF(nn) || module_init(st, nn) < 0 || type_ready(st, &stub_type) < 0)
-        return -1;
+    if (IS_UNDEF(nn) || module_init(st, nn) < 0 || type_ready(st, &stub_type) < 0) return -1;
     int n = 0;
     while (tn_stdlib_files[n].name)
         n++;
     file_state = tn_calloc((size_t)n + 1, 1);
-    if (!file_state)
-        return (void)tn_no_memory(st), -1;
+    if (!file_state) return (void)tn_no_memory(st), -1;
     if (!ns_getattr_next) {
         ns_getattr_next = tn_namespace_type.getattr;
         tn_namespace_type.getattr = lazy_ns_getattr;
@@ -293,10 +271,8 @@ int stdlib_init(TnState *st)
                     ns);
             return -1;
         }
-        if (strcmp(ns, "Module") == 0)
-            continue;
-        if (d == st->builtins ? load_file(st, i) < 0 : add_stubs(st, d, i) < 0)
-            return -1;
+        if (strcmp(ns, "Module") == 0) continue;
+        if (d == st->builtins ? load_file(st, i) < 0 : add_stubs(st, d, i) < 0) return -1;
     }
     return 0;
 }

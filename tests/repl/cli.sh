@@ -52,14 +52,16 @@ check "-i status" 0 $?
 check "-i output" "$(printf '20\n11\nv w')" "$(cat out)"
 grep -q 'NameError' err || fail "-i: NameError not reported"
 
-# Start-up is part of every run: `tn -c 'print(1)'` should take under 10 ms. CPU time is
-# measured (user + sys) because wall time on a busy machine says little.
+# Start-up is part of every run: `tn -c 'print(1)'` should take under 10 ms of wall time on an
+# idle machine (hyperfine -N). Here CPU time (user + sys, fork and exec included) is checked
+# against 12 ms, because wall time on a busy machine says little; eager parsing of the whole
+# stdlib at start-up costs about 16 ms and fails this.
 if [ "$(basename "$TN")" = tn ]; then
     TIMEFORMAT='%U %S'
     { time (for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
         "$TN" -c 'print(1)' >/dev/null
     done) ; } 2>cpu
     ms=$(awk '{ printf "%d", ($1 + $2) * 1000 / 20 }' cpu)
-    [ "$ms" -lt "${TN_STARTUP_MS:-10}" ] || fail "tn -c 'print(1)' takes $ms ms of CPU"
+    [ "$ms" -lt "${TN_STARTUP_MS:-12}" ] || fail "tn -c 'print(1)' takes $ms ms of CPU"
 fi
 exit 0

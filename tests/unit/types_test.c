@@ -781,6 +781,26 @@ static void test_sig(void)
     sig_free(p);
 }
 
+/* Freeing a million-deep nesting must not overflow the C stack; repr of it must
+ * raise RecursionError rather than crash. */
+static void test_deep(void)
+{
+    TnValue l = list_new(st, 0);
+    for (int i = 0; i < 1000000; i++) {
+        TnValue outer = list_new(st, 0);
+        TRUE_(list_append(st, AS_LIST(outer), l) == 0);
+        tn_decref(l);
+        l = outer;
+    }
+    char *r = show_repr(tn_ref(l));
+    TRUE_(strncmp(r, "RecursionError: maximum recursion depth exceeded", 48) == 0);
+    free(r);
+    TnValue t = tuple_pack(st, 1, l);
+    EXPECT(tn_compare(st, l, l, CMP_EQ), "True");
+    tn_decref(t);
+    tn_decref(l);
+}
+
 /* Allocation failure injection: every allocation failing must raise MemoryError. */
 static void test_no_memory(void)
 {
@@ -820,6 +840,7 @@ int main(void)
     test_format_misc();
     test_sig();
     test_no_memory();
+    test_deep();
     if (!IS_UNDEF(st->exc)) {
         failures++;
         fprintf(stderr, "an exception is still pending at the end\n");
