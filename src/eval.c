@@ -226,9 +226,21 @@ static TnAst binding_name(TnAst *n)
     return tmp;
 }
 
+/* Globals read as call targets and operands skip the general dispatch. */
+static __attribute__((noinline)) TnValue operand_slow(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    if (n->kind == AST_NAME && n->scope == SCOPE_GLOBAL && !f->locals_dict) {
+        TnValue v = global_cached(f->globals, n);
+        if (!IS_UNDEF(v))
+            return tn_ref(v);
+    }
+    return eval(st, f, n);
+}
+
 /* Evaluates the leaves that need no call (constants, bound locals) in place; the
  * hot operands of arithmetic, comparisons and calls are almost always these. */
-static inline TnValue operand(TnState *st, TnFrameInfo *f, TnAst *n)
+static inline __attribute__((always_inline)) TnValue operand(TnState *st, TnFrameInfo *f,
+                                                              TnAst *n)
 {
     switch (n->kind) {
     case AST_INT:
@@ -238,11 +250,10 @@ static inline TnValue operand(TnState *st, TnFrameInfo *f, TnAst *n)
     case AST_NAME:
         if (n->scope == SCOPE_LOCAL && TN_LIKELY(!IS_UNDEF(f->slots[n->slot])))
             return tn_ref(f->slots[n->slot]);
-        break;
+        return operand_slow(st, f, n);
     default:
-        break;
+        return eval(st, f, n);
     }
-    return eval(st, f, n);
 }
 
 /* ----------------------------------------------------------- arithmetic */
@@ -339,7 +350,8 @@ static inline TnValue binop(TnState *st, int op, TnValue a, TnValue b, bool inpl
 }
 
 /* Comparison with fast paths; returns a value (bool for numbers). */
-static inline TnValue compare(TnState *st, int op, TnValue a, TnValue b)
+static inline __attribute__((always_inline)) TnValue compare(TnState *st, int op, TnValue a,
+                                                              TnValue b)
 {
     if (a.tag == V_INT && b.tag == V_INT) {
         int64_t x = a.u.i, y = b.u.i;
@@ -606,7 +618,7 @@ static TnValue call_direct(TnState *st, TnFrameInfo *f, TnAst *n, TnFunction *fn
     return r;
 }
 
-static TnValue eval_call(TnState *st, TnFrameInfo *f, TnAst *n)
+static __attribute__((noinline)) TnValue eval_call(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     TnAst *callee = n->a;
     ArgBuf buf;
@@ -679,7 +691,7 @@ static TnValue eval_call(TnState *st, TnFrameInfo *f, TnAst *n)
             eval_record(st, f, n);
         return result;
     }
-    TnValue fn = eval(st, f, callee);
+    TnValue fn = operand(st, f, callee);
     if (IS_UNDEF(fn))
         return fn;
     if (IS_FUNCTION(fn) && direct_callable(AS_FUNCTION(fn), n, false)) {
@@ -732,7 +744,7 @@ static int fill_list(TnState *st, TnFrameInfo *f, TnNodeList *items, TnList *out
     return 0;
 }
 
-static TnValue eval_list(TnState *st, TnFrameInfo *f, TnAst *n)
+static __attribute__((noinline)) TnValue eval_list(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     TnValue l = list_new(st, 0);
     if (IS_UNDEF(l))
@@ -744,7 +756,7 @@ static TnValue eval_list(TnState *st, TnFrameInfo *f, TnAst *n)
     return l;
 }
 
-static TnValue eval_tuple(TnState *st, TnFrameInfo *f, TnAst *n)
+static __attribute__((noinline)) TnValue eval_tuple(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     bool starred = false;
     for (int i = 0; i < n->items.n; i++)
@@ -771,7 +783,7 @@ static TnValue eval_tuple(TnState *st, TnFrameInfo *f, TnAst *n)
     return t;
 }
 
-static TnValue eval_set(TnState *st, TnFrameInfo *f, TnAst *n)
+static __attribute__((noinline)) TnValue eval_set(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     TnValue l = eval_list(st, f, n);
     if (IS_UNDEF(l))
@@ -781,7 +793,7 @@ static TnValue eval_set(TnState *st, TnFrameInfo *f, TnAst *n)
     return s;
 }
 
-static TnValue eval_dict(TnState *st, TnFrameInfo *f, TnAst *n)
+static __attribute__((noinline)) TnValue eval_dict(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     TnValue d = dict_new(st);
     if (IS_UNDEF(d))
@@ -906,7 +918,7 @@ static int comp_loop(TnState *st, TnFrameInfo *f, Comp *c, int level)
     return rc;
 }
 
-static TnValue eval_comprehension(TnState *st, TnFrameInfo *f, TnAst *n)
+static __attribute__((noinline)) TnValue eval_comprehension(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     Comp c = {.node = n};
     c.out = n->kind == AST_DICTCOMP  ? dict_new(st)
@@ -929,7 +941,7 @@ static TnValue eval_comprehension(TnState *st, TnFrameInfo *f, TnAst *n)
 
 /* ------------------------------------------------------------ functions */
 
-static TnValue make_function(TnState *st, TnFrameInfo *f, TnAst *n)
+static __attribute__((noinline)) TnValue make_function(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     TnScope *sc = n->scope_info;
     TnFunction *fn = tn_alloc_object(st, &tn_function_type, sizeof(TnFunction));
@@ -1016,7 +1028,15 @@ TnValue eval_function_body(TnState *st, TnFrameInfo *f, TnFunction *fn)
         TnValue v = eval(st, f, fn->node->a);
         return v;
     }
-    ExecStatus s = exec_block(st, f, &fn->node->body);
+    TnNodeList *body = &fn->node->body;
+    if (body->n == 1 && body->items[0]->kind == AST_RETURN && body->items[0]->a) {
+        /* `def f(..): return expr` is common enough to skip the statement machinery */
+        TnValue v = eval(st, f, body->items[0]->a);
+        if (IS_UNDEF(v))
+            eval_record(st, f, body->items[0]);
+        return v;
+    }
+    ExecStatus s = exec_block(st, f, body);
     if (s == EX_ERROR)
         return tn_undef();
     if (s == EX_RETURN)
@@ -1114,7 +1134,7 @@ done:
 
 /* ----------------------------------------------------------- expressions */
 
-static TnValue eval_fstring(TnState *st, TnFrameInfo *f, TnAst *n)
+static __attribute__((noinline)) TnValue eval_fstring(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     TnBuf b = {0};
     for (int i = 0; i < n->items.n; i++) {
@@ -1153,7 +1173,7 @@ fail:
     return tn_undef();
 }
 
-static TnValue eval_index(TnState *st, TnFrameInfo *f, TnAst *n)
+static __attribute__((noinline)) TnValue eval_index(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     if (n->kind == AST_SLICE) {
         TnValue parts[3] = {tn_none(), tn_none(), tn_none()};
@@ -1190,7 +1210,7 @@ static TnValue eval_index(TnState *st, TnFrameInfo *f, TnAst *n)
     return eval(st, f, n);
 }
 
-static TnValue eval_compare(TnState *st, TnFrameInfo *f, TnAst *n)
+static __attribute__((noinline)) TnValue eval_compare(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     TnValue left = operand(st, f, n->items.items[0]);
     if (IS_UNDEF(left))
@@ -1238,129 +1258,178 @@ static TnValue eval_compare(TnState *st, TnFrameInfo *f, TnAst *n)
     return left;
 }
 
+/* One function per expression kind; eval() below only dispatches, and each case
+ * is a tail call, so the dispatcher itself needs no stack frame. */
+#define EVAL_FN static __attribute__((noinline)) TnValue
+
+EVAL_FN eval_name(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    TnValue r = load_name(st, f, n);
+    if (IS_UNDEF(r))
+        eval_record(st, f, n);
+    return r;
+}
+
+EVAL_FN eval_attr(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    TnValue a = eval(st, f, n->a);
+    if (IS_UNDEF(a))
+        return a;
+    TnValue r = tn_getattr(st, a, n->cache);
+    tn_decref(a);
+    if (IS_UNDEF(r))
+        eval_record(st, f, n);
+    return r;
+}
+
+EVAL_FN eval_subscript(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    TnValue a = eval(st, f, n->a);
+    if (IS_UNDEF(a))
+        return a;
+    TnValue b = eval_index(st, f, n->b);
+    if (IS_UNDEF(b)) {
+        tn_decref(a);
+        return b;
+    }
+    TnValue r;
+    if (IS_LIST(a) && IS_INT(b)) {
+        int64_t i = AS_INT(b), len = AS_LIST(a)->n;
+        if (i < 0)
+            i += len;
+        if (i >= 0 && i < len) {
+            r = tn_ref(AS_LIST(a)->items[i]);
+            tn_decref(a);
+            return r;
+        }
+    }
+    r = tn_getitem(st, a, b);
+    tn_decref(a);
+    tn_decref(b);
+    if (IS_UNDEF(r))
+        eval_record(st, f, n);
+    return r;
+}
+
+EVAL_FN eval_binop(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    TnValue a = operand(st, f, n->a);
+    if (IS_UNDEF(a))
+        return a;
+    TnValue b = operand(st, f, n->b);
+    if (IS_UNDEF(b)) {
+        tn_decref(a);
+        return b;
+    }
+    TnValue r = binop(st, n->op, a, b, false);
+    tn_decref(a);
+    tn_decref(b);
+    if (IS_UNDEF(r))
+        eval_record(st, f, n);
+    return r;
+}
+
+EVAL_FN eval_unary(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    TnValue a = operand(st, f, n->a);
+    if (IS_UNDEF(a))
+        return a;
+    if (n->op == UOP_NOT) {
+        int t = a.tag == V_BOOL ? (int)a.u.i : tn_truthy(st, a);
+        tn_decref(a);
+        return t < 0 ? tn_undef() : tn_bool(!t);
+    }
+    if (n->op == UOP_NEG && a.tag == V_INT && a.u.i != INT64_MIN)
+        return tn_int(-a.u.i);
+    if (n->op == UOP_NEG && a.tag == V_FLOAT)
+        return tn_float(-a.u.f);
+    TnValue r = tn_unop(st, n->op, a);
+    tn_decref(a);
+    if (IS_UNDEF(r))
+        eval_record(st, f, n);
+    return r;
+}
+
+EVAL_FN eval_andor(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    TnValue a = operand(st, f, n->a);
+    if (IS_UNDEF(a))
+        return a;
+    int t = a.tag == V_BOOL ? (int)a.u.i : tn_truthy(st, a);
+    if (t < 0) {
+        tn_decref(a);
+        return tn_undef();
+    }
+    if ((n->kind == AST_AND) ? !t : t)
+        return a;
+    tn_decref(a);
+    return eval(st, f, n->b);
+}
+
+EVAL_FN eval_ifexp(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    TnValue a = eval(st, f, n->a);
+    if (IS_UNDEF(a))
+        return a;
+    int t = a.tag == V_BOOL ? (int)a.u.i : tn_truthy(st, a);
+    tn_decref(a);
+    if (t < 0)
+        return tn_undef();
+    return operand(st, f, t ? n->b : n->c);
+}
+
+EVAL_FN eval_const_str(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    return tn_ref(tn_obj(node_str(n)));
+}
+
+EVAL_FN eval_bad(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    if (n->kind == AST_STARRED)
+        return tn_raise(st, tn_SyntaxError, "can't use starred expression here");
+    return tn_raise(st, tn_SystemExit, "internal error: cannot evaluate node kind %d", n->kind);
+}
+
 static TnValue eval(TnState *st, TnFrameInfo *f, TnAst *n)
 {
-    TnValue a, b, r;
     switch ((TnAstKind)n->kind) {
     case AST_INT:
         return tn_int(n->ival);
     case AST_FLOAT:
         return tn_float(n->fval);
-    case AST_STR:
-        return tn_ref(tn_obj(node_str(n)));
     case AST_NONE:
         return tn_none();
     case AST_TRUE:
         return tn_bool(true);
     case AST_FALSE:
         return tn_bool(false);
-    case AST_ELLIPSIS:
-        return tn_ref(tn_ellipsis());
     case AST_NAME:
         if (n->scope == SCOPE_LOCAL && TN_LIKELY(!IS_UNDEF(f->slots[n->slot])))
             return tn_ref(f->slots[n->slot]);
-        r = load_name(st, f, n);
-        if (IS_UNDEF(r))
-            eval_record(st, f, n);
-        return r;
+        return eval_name(st, f, n);
+    case AST_STR:
+        return eval_const_str(st, f, n);
+    case AST_ELLIPSIS:
+        return tn_ref(tn_ellipsis());
     case AST_FSTRING:
         return eval_fstring(st, f, n);
     case AST_ATTR:
-        a = eval(st, f, n->a);
-        if (IS_UNDEF(a))
-            return a;
-        r = tn_getattr(st, a, n->cache);
-        tn_decref(a);
-        if (IS_UNDEF(r))
-            eval_record(st, f, n);
-        return r;
+        return eval_attr(st, f, n);
     case AST_SUBSCRIPT:
-        a = eval(st, f, n->a);
-        if (IS_UNDEF(a))
-            return a;
-        b = eval_index(st, f, n->b);
-        if (IS_UNDEF(b)) {
-            tn_decref(a);
-            return b;
-        }
-        if (IS_LIST(a) && IS_INT(b)) {
-            int64_t i = AS_INT(b), len = AS_LIST(a)->n;
-            if (i < 0)
-                i += len;
-            if (i >= 0 && i < len) {
-                r = tn_ref(AS_LIST(a)->items[i]);
-                tn_decref(a);
-                return r;
-            }
-        }
-        r = tn_getitem(st, a, b);
-        tn_decref(a);
-        tn_decref(b);
-        if (IS_UNDEF(r))
-            eval_record(st, f, n);
-        return r;
+        return eval_subscript(st, f, n);
     case AST_CALL:
         return eval_call(st, f, n);
     case AST_BINOP:
-        a = operand(st, f, n->a);
-        if (IS_UNDEF(a))
-            return a;
-        b = operand(st, f, n->b);
-        if (IS_UNDEF(b)) {
-            tn_decref(a);
-            return b;
-        }
-        r = binop(st, n->op, a, b, false);
-        tn_decref(a);
-        tn_decref(b);
-        if (IS_UNDEF(r))
-            eval_record(st, f, n);
-        return r;
+        return eval_binop(st, f, n);
     case AST_UNARY:
-        a = eval(st, f, n->a);
-        if (IS_UNDEF(a))
-            return a;
-        if (n->op == UOP_NOT) {
-            int t = tn_truthy(st, a);
-            tn_decref(a);
-            return t < 0 ? tn_undef() : tn_bool(!t);
-        }
-        if (n->op == UOP_NEG && a.tag == V_INT && a.u.i != INT64_MIN)
-            return tn_int(-a.u.i);
-        if (n->op == UOP_NEG && a.tag == V_FLOAT)
-            return tn_float(-a.u.f);
-        r = tn_unop(st, n->op, a);
-        tn_decref(a);
-        if (IS_UNDEF(r))
-            eval_record(st, f, n);
-        return r;
+        return eval_unary(st, f, n);
     case AST_AND:
-    case AST_OR: {
-        a = eval(st, f, n->a);
-        if (IS_UNDEF(a))
-            return a;
-        int t = a.tag == V_BOOL ? (int)a.u.i : tn_truthy(st, a);
-        if (t < 0) {
-            tn_decref(a);
-            return tn_undef();
-        }
-        if ((n->kind == AST_AND) ? !t : t)
-            return a;
-        tn_decref(a);
-        return eval(st, f, n->b);
-    }
+    case AST_OR:
+        return eval_andor(st, f, n);
     case AST_COMPARE:
         return eval_compare(st, f, n);
-    case AST_IFEXP: {
-        a = eval(st, f, n->a);
-        if (IS_UNDEF(a))
-            return a;
-        int t = a.tag == V_BOOL ? (int)a.u.i : tn_truthy(st, a);
-        tn_decref(a);
-        if (t < 0)
-            return tn_undef();
-        return eval(st, f, t ? n->b : n->c);
-    }
+    case AST_IFEXP:
+        return eval_ifexp(st, f, n);
     case AST_LAMBDA:
         return make_function(st, f, n);
     case AST_TUPLE:
@@ -1378,11 +1447,8 @@ static TnValue eval(TnState *st, TnFrameInfo *f, TnAst *n)
         return eval_comprehension(st, f, n);
     case AST_SLICE:
         return eval_index(st, f, n);
-    case AST_STARRED:
-        return tn_raise(st, tn_SyntaxError, "can't use starred expression here");
     default:
-        return tn_raise(st, tn_SystemExit, "internal error: cannot evaluate node kind %d",
-                        n->kind);
+        return eval_bad(st, f, n);
     }
 }
 
