@@ -213,6 +213,17 @@ int set_requires_grad(TnState *st, TnTensor *t, TnValue rg)
     return 0;
 }
 
+TnValue api_finish_new(TnState *st, TnTensor *t, TnValue rg)
+{
+    if (!t)
+        return tn_undef();
+    if (!IS_UNDEF(rg) && set_requires_grad(st, t, rg) < 0) {
+        tn_obj_decref(t);
+        return tn_undef();
+    }
+    return tn_obj(t);
+}
+
 TnValue tensors_to_tuple(TnState *st, TnTensor **ts, int64_t n)
 {
     if (!ts)

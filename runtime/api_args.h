@@ -37,6 +37,11 @@ TN_MUST_CHECK int arg_dim_mask(TnState *st, TnValue dim, int ndim, uint32_t *mas
 TnTensor **arg_tensor_list(TnState *st, TnValue v, int64_t *n, const char *fn);
 /* Sets requires_grad from a kwarg value; checks the dtype. */
 TN_MUST_CHECK int set_requires_grad(TnState *st, TnTensor *t, TnValue rg);
+/* A freshly created tensor as a value, after requires_grad= (rg, UNDEF if absent) is applied.
+ * Steals t; t NULL (an error already raised) gives UNDEF. */
+TnValue api_finish_new(TnState *st, TnTensor *t, TnValue rg);
+/* random_api.c: adds the random torch.* functions and Tensor methods (from tensor_api_init). */
+TN_MUST_CHECK int random_api_init(TnState *st, TnValue torch_ns);
 /* A tuple of n tensors (steals them and frees the array). */
 TnValue tensors_to_tuple(TnState *st, TnTensor **ts, int64_t n);
 

@@ -307,6 +307,8 @@ static int by_name(const void *a, const void *b)
 /* Offsets must tile the data exactly: no gaps, overlaps, or bytes left over. */
 static int check_entries(TnState *st, Entries *es, uint64_t nbytes)
 {
+    if (es->n == 0)
+        return nbytes == 0 ? 0 : bad(st, "MetadataIncompleteBuffer: the data does not match the header");
     qsort(es->v, (size_t)es->n, sizeof(StEntry), by_begin);
     int64_t at = 0;
     for (int64_t i = 0; i < es->n; i++) {
@@ -462,7 +464,8 @@ static int collect(TnState *st, TnValue tensors, SaveItem **items, int64_t *n)
                                 AS_STR(k)->data);
         (*items)[(*n)++] = (SaveItem){AS_STR(k), AS_TENSOR(v)};
     }
-    qsort(*items, (size_t)*n, sizeof(SaveItem), save_order);
+    if (*n > 1)
+        qsort(*items, (size_t)*n, sizeof(SaveItem), save_order);
     return 0;
 }
 

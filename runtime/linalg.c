@@ -654,33 +654,22 @@ static int solve_shapes(TnState *st, TnTensor *a, TnTensor *b, SolveShape *s)
     return shape_broadcast(st, bnd, b->sizes, a->ndim - 2, a->sizes, &s->nb, s->batch);
 }
 
-/* x expanded to batch + tail, then copied column-major. */
-static TnTensor *solve_operand(TnState *st, TnTensor *x, const SolveShape *s, int64_t rows,
-                               int64_t cols)
+/* x expanded to batch + tail; for A the LU operand (see lu_operand), for B a
+ * column-major copy that LAPACK overwrites with X. */
+static TnTensor *solve_operand(TnState *st, TnTensor *x, const SolveShape *s, int64_t cols,
+                               bool *transposed)
 {
     int64_t shape[TN_MAX_DIMS];
     memcpy(shape, s->batch, sizeof(int64_t) * (size_t)s->nb);
-    shape[s->nb] = rows;
+    shape[s->nb] = s->n;
     shape[s->nb + 1] = cols;
     TnTensor *e = tensor_expand_to(st, x, s->nb + 2, shape);
-    TnTensor *c = e ? colmajor(st, e) : NULL;
+    TnTensor *c = !e ? NULL : transposed ? lu_operand(st, e, transposed) : colmajor(st, e);
     tn_obj_decref(e);
     return c;
 }
 
-static int gesv(TnTensor *ca, TnTensor *cb, int64_t b, const SolveShape *s, lapack_int *ipiv)
-{
-    int64_t n = s->n, k = s->k;
-    if (ca->dtype == DT_FLOAT32)
-        return LAPACKE_sgesv_work(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)k,
-                                  (float *)tensor_ptr(ca) + b * n * n, (lapack_int)n, ipiv,
-                                  (float *)tensor_ptr(cb) + b * n * k, (lapack_int)n);
-    return LAPACKE_dgesv_work(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)k,
-                              (double *)tensor_ptr(ca) + b * n * n, (lapack_int)n, ipiv,
-                              (double *)tensor_ptr(cb) + b * n * k, (lapack_int)n);
-}
-
-static int solve_all(TnState *st, TnTensor *ca, TnTensor *cb, const SolveShape *s)
+static int solve_all(TnState *st, TnTensor *ca, TnTensor *cb, const SolveShape *s, char trans)
 {
     int64_t B = 1;
     for (int i = 0; i < s->nb; i++)
@@ -693,7 +682,8 @@ static int solve_all(TnState *st, TnTensor *ca, TnTensor *cb, const SolveShape *
     }
     int rc = 0;
     for (int64_t b = 0; b < B && rc == 0; b++) {
-        lapack_int info = gesv(ca, cb, b, s, ipiv);
+        lapack_int info = lu(ca, b, s->n, ipiv);
+        if (info == 0) info = lu_solve(ca, cb, b, s->n, s->k, trans, ipiv);
         if (info != 0) {
             char pre[96];
             if (s->nb > 0)
@@ -714,11 +704,12 @@ TnTensor *linalg_solve(TnState *st, TnTensor *a, TnTensor *b)
     SolveShape s;
     if (solve_shapes(st, a, b, &s) < 0 || !lapack_size_ok(st, s.n, s.n > s.k ? s.n : s.k))
         return NULL;
+    bool as_t = false;
     TnTensor *bm = s.vector ? op_unsqueeze(st, b, -1) : (tn_obj_incref(b), b);
-    TnTensor *ca = bm ? solve_operand(st, a, &s, s.n, s.n) : NULL;
-    TnTensor *cb = ca ? solve_operand(st, bm, &s, s.n, s.k) : NULL;
+    TnTensor *ca = bm ? solve_operand(st, a, &s, s.n, &as_t) : NULL;
+    TnTensor *cb = ca ? solve_operand(st, bm, &s, s.k, NULL) : NULL;
     TnTensor *r = NULL;
-    if (cb && solve_all(st, ca, cb, &s) == 0) {
+    if (cb && solve_all(st, ca, cb, &s, as_t ? 'T' : 'N') == 0) {
         TnTensor *x = op_transpose(st, cb, -2, -1);
         r = x && s.vector ? op_squeeze(st, x, false, -1) : (x ? (tn_obj_incref(x), x) : NULL);
         tn_obj_decref(x);

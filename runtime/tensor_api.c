@@ -2,7 +2,6 @@
  * functions, bound from signature tables. Arguments are checked here; the op_*
  * functions trust them. */
 #include "api_args.h"
-#include "random.h"
 #include "types.h"
 #include <math.h>
 #include <stdio.h>
@@ -15,23 +14,12 @@ TnValue tensor_api_torch_ns, tensor_api_linalg_ns, tensor_api_sparse_ns;
 TnValue (*tensor_grad_fn_value)(TnState *st, TnTensor *t);
 
 /* ================================================================ creation */
-static TnValue finish_new(TnState *st, TnTensor *t, TnValue rg)
-{
-    if (!t)
-        return tn_undef();
-    if (!IS_UNDEF(rg) && set_requires_grad(st, t, rg) < 0) {
-        tn_obj_decref(t);
-        return tn_undef();
-    }
-    return tn_obj(t);
-}
-
 NATIVE(api_tensor)
 {
     int dt;
     if (arg_dtype(st, a[1], &dt) < 0)
         return tn_undef();
-    return finish_new(st, tensor_from_data(st, a[0], dt), a[3]);
+    return api_finish_new(st, tensor_from_data(st, a[0], dt), a[3]);
 }
 
 static TnValue filled(TnState *st, TnValue *a, TnValue fill)
@@ -44,7 +32,7 @@ static TnValue filled(TnState *st, TnValue *a, TnValue fill)
     TnTensor *t = IS_UNDEF(fill) ? tensor_empty(st, d, nd, sizes)
                                  : IS_INT(fill) && fill.u.i == 0 ? tensor_zeros(st, d, nd, sizes)
                                                                  : tensor_full(st, d, nd, sizes, fill);
-    return finish_new(st, t, a[3]);
+    return api_finish_new(st, t, a[3]);
 }
 
 NATIVE(api_zeros)
@@ -71,7 +59,7 @@ NATIVE(api_full)
         return tn_raise(st, tn_TypeError, "full(): argument 'fill_value' must be Number, not %s",
                         tn_type_name(a[1]));
     TnDType d = dt >= 0 ? (TnDType)dt : dtype_of_scalar(a[1]);
-    return finish_new(st, tensor_full(st, d, nd, sizes, a[1]), a[4]);
+    return api_finish_new(st, tensor_full(st, d, nd, sizes, a[1]), a[4]);
 }
 
 static TnValue like(TnState *st, TnValue *a, int dtype_slot, TnValue fill)
@@ -82,7 +70,7 @@ static TnValue like(TnState *st, TnValue *a, int dtype_slot, TnValue fill)
         return tn_undef();
     TnDType d = dt < 0 ? x->dtype : (TnDType)dt;
     TnTensor *t = tensor_full(st, d, x->ndim, x->sizes, fill);
-    return finish_new(st, t, a[dtype_slot + 2]);
+    return api_finish_new(st, t, a[dtype_slot + 2]);
 }
 
 NATIVE(api_zeros_like)
@@ -144,7 +132,7 @@ NATIVE(api_arange)
     for (int64_t i = 0; i < n; i++)
         dtype_set(d, p + i * DT_SIZE(d),
                   ints ? tn_int(vals[0].u.i + i * vals[2].u.i) : tn_float(f[0] + (double)i * f[2]));
-    return finish_new(st, t, a[5]);
+    return api_finish_new(st, t, a[5]);
 }
 
 NATIVE(api_linspace)
@@ -168,7 +156,7 @@ NATIVE(api_linspace)
         double v = i < half ? s + step * (double)i : e - step * (double)(n - i - 1);
         dtype_set(d, p + i * DT_SIZE(d), DT_IS_FLOAT(d) ? tn_float(v) : tn_float(v));
     }
-    return finish_new(st, t, a[5]);
+    return api_finish_new(st, t, a[5]);
 }
 
 NATIVE(api_eye)
@@ -190,7 +178,7 @@ NATIVE(api_eye)
         return tn_undef();
     for (int64_t i = 0; i < n && i < m; i++)
         dtype_set(d, tensor_ptr(t) + (i * m + i) * DT_SIZE(d), tn_int(1));
-    return finish_new(st, t, a[4]);
+    return api_finish_new(st, t, a[4]);
 }
 
 /* Tensor(...) and nn.Parameter(...) */
@@ -266,204 +254,6 @@ static TnValue parameter_construct(TnState *st, TnType *type, const TnValue *arg
     }
     p->requires_grad = b;
     return tn_obj(p);
-}
-
-/* ================================================================ random */
-static int rand_fill(TnState *st, TnTensor *t, int kind, double x, double y)
-{
-    TnTensor *c = tensor_is_contiguous(t) ? (tn_obj_incref(t), t)
-                                          : tensor_empty(st, t->dtype, t->ndim, t->sizes);
-    if (!c)
-        return -1;
-    int64_t n = tensor_numel(c);
-    TnRng *g = rng_default();
-    if (c->dtype == DT_FLOAT32) {
-        if (kind == 0)
-            rng_uniform_f32(g, (float *)tensor_ptr(c), n, x, y);
-        else
-            rng_normal_f32(g, (float *)tensor_ptr(c), n, x, y);
-    } else if (c->dtype == DT_FLOAT64) {
-        if (kind == 0)
-            rng_uniform_f64(g, (double *)tensor_ptr(c), n, x, y);
-        else
-            rng_normal_f64(g, (double *)tensor_ptr(c), n, x, y);
-    } else {
-        tn_obj_decref(c);
-        return tn_raise_int(st, tn_RuntimeError, "\"%s\" not implemented for '%s'",
-                            kind ? "normal_kernel_cpu" : "check_uniform_bounds",
-                            tn_dtype_info[t->dtype].cname);
-    }
-    int rc = c != t ? tensor_copy_(st, t, c) : 0;
-    tensor_bump_version(t);
-    tn_obj_decref(c);
-    return rc;
-}
-
-static TnValue rand_new(TnState *st, TnValue *a, int kind)
-{
-    int nd, dt;
-    int64_t sizes[TN_MAX_DIMS];
-    if (arg_sizes(st, a[0], &nd, sizes) < 0 || arg_dtype(st, a[1], &dt) < 0)
-        return tn_undef();
-    TnTensor *t = tensor_empty(st, dt < 0 ? DT_DEFAULT : (TnDType)dt, nd, sizes);
-    if (t && rand_fill(st, t, kind, kind ? 0 : 0, 1) < 0) {
-        tn_obj_decref(t);
-        return tn_undef();
-    }
-    return finish_new(st, t, a[3]);
-}
-NATIVE(api_rand)
-{
-    return rand_new(st, a, 0);
-}
-NATIVE(api_randn)
-{
-    return rand_new(st, a, 1);
-}
-static TnValue rand_like(TnState *st, TnValue *a, int kind)
-{
-    TnTensor *x = arg_tensor(st, a[0], "rand_like", "input");
-    int dt;
-    if (!x || arg_dtype(st, a[1], &dt) < 0)
-        return tn_undef();
-    TnTensor *t = tensor_empty(st, dt < 0 ? x->dtype : (TnDType)dt, x->ndim, x->sizes);
-    if (t && rand_fill(st, t, kind, 0, 1) < 0) {
-        tn_obj_decref(t);
-        return tn_undef();
-    }
-    return finish_new(st, t, a[3]);
-}
-NATIVE(api_rand_like)
-{
-    return rand_like(st, a, 0);
-}
-NATIVE(api_randn_like)
-{
-    return rand_like(st, a, 1);
-}
-NATIVE(api_normal_)
-{
-    double m, s;
-    if (arg_double(st, a[1], &m) < 0 || arg_double(st, a[2], &s) < 0 ||
-        rand_fill(st, SELF, 1, m, s) < 0)
-        return tn_undef();
-    return tn_ref(a[0]);
-}
-NATIVE(api_uniform_)
-{
-    double lo, hi;
-    if (arg_double(st, a[1], &lo) < 0 || arg_double(st, a[2], &hi) < 0 ||
-        rand_fill(st, SELF, 0, lo, hi) < 0)
-        return tn_undef();
-    return tn_ref(a[0]);
-}
-NATIVE(api_manual_seed)
-{
-    int64_t s;
-    if (arg_int(st, a[0], &s, "seed") < 0)
-        return tn_undef();
-    rng_manual_seed(rng_default(), (uint64_t)s);
-    return tn_none();
-}
-NATIVE(api_initial_seed)
-{
-    return tn_int((int64_t)rng_initial_seed(rng_default()));
-}
-NATIVE(api_randint)
-{
-    /* randint(high, size) or randint(low, high, size) */
-    TnValue lo = a[0], hi = a[1], size = a[2];
-    if (IS_UNDEF(size)) {
-        size = hi;
-        hi = lo;
-        lo = tn_int(0);
-    }
-    int64_t l, h;
-    int nd, dt;
-    int64_t sizes[TN_MAX_DIMS];
-    if (arg_int(st, lo, &l, "low") < 0 || arg_int(st, hi, &h, "high") < 0 ||
-        arg_int_list(st, size, &nd, sizes, TN_MAX_DIMS) < 0 || arg_dtype(st, a[3], &dt) < 0)
-        return tn_undef();
-    if (h <= l)
-        return tn_raise(st, tn_RuntimeError,
-                        "random_ expects 'from' to be less than 'to', but got from=%lld >= to=%lld",
-                        (long long)l, (long long)h);
-    TnTensor *t = tensor_empty(st, DT_INT64, nd, sizes);
-    if (!t)
-        return tn_undef();
-    rng_randint_i64(rng_default(), (int64_t *)tensor_ptr(t), tensor_numel(t), l, h);
-    if (dt >= 0 && dt != DT_INT64) {
-        TnTensor *c = tensor_to(st, t, (TnDType)dt);
-        tn_obj_decref(t);
-        t = c;
-    }
-    return finish_new(st, t, a[5]);
-}
-NATIVE(api_randperm)
-{
-    int64_t n;
-    int dt;
-    if (arg_int(st, a[0], &n, "n") < 0 || arg_dtype(st, a[1], &dt) < 0)
-        return tn_undef();
-    TnTensor *t = tensor_empty(st, DT_INT64, 1, &n);
-    if (!t)
-        return tn_undef();
-    rng_randperm_i64(rng_default(), (int64_t *)tensor_ptr(t), n);
-    if (dt >= 0 && dt != DT_INT64) {
-        TnTensor *c = tensor_to(st, t, (TnDType)dt);
-        tn_obj_decref(t);
-        t = c;
-    }
-    return finish_new(st, t, a[3]);
-}
-NATIVE(api_bernoulli_)
-{
-    double p;
-    TnTensor *t = SELF;
-    if (arg_double(st, a[1], &p) < 0)
-        return tn_undef();
-    TnTensor *c = tensor_empty(st, DT_FLOAT64, t->ndim, t->sizes);
-    if (!c)
-        return tn_undef();
-    rng_bernoulli_scalar_f64(rng_default(), (double *)tensor_ptr(c), tensor_numel(c), p);
-    int rc = tensor_copy_(st, t, c);
-    tn_obj_decref(c);
-    return rc < 0 ? tn_undef() : tn_ref(a[0]);
-}
-NATIVE(api_bernoulli)
-{
-    TnTensor *x = arg_tensor(st, a[0], "bernoulli", "input");
-    if (!x)
-        return tn_undef();
-    TnTensor *p = tensor_contiguous(st, x);
-    TnTensor *out = p ? tensor_empty(st, x->dtype, x->ndim, x->sizes) : NULL;
-    if (out && x->dtype == DT_FLOAT32)
-        rng_bernoulli_f32(rng_default(), (float *)tensor_ptr(out), (float *)tensor_ptr(p),
-                          tensor_numel(p));
-    else if (out && x->dtype == DT_FLOAT64)
-        rng_bernoulli_f64(rng_default(), (double *)tensor_ptr(out), (double *)tensor_ptr(p),
-                          tensor_numel(p));
-    else if (out) {
-        tn_obj_decref(out);
-        out = tn_raise_ptr(st, tn_RuntimeError, "bernoulli expects a floating point input");
-    }
-    tn_obj_decref(p);
-    return ret_t(out);
-}
-NATIVE(api_normal)
-{
-    double m, s;
-    int nd;
-    int64_t sizes[TN_MAX_DIMS];
-    if (arg_double(st, a[0], &m) < 0 || arg_double(st, a[1], &s) < 0 ||
-        arg_int_list(st, a[2], &nd, sizes, TN_MAX_DIMS) < 0)
-        return tn_undef();
-    TnTensor *t = tensor_empty(st, DT_DEFAULT, nd, sizes);
-    if (t && rand_fill(st, t, 1, m, s) < 0) {
-        tn_obj_decref(t);
-        return tn_undef();
-    }
-    return finish_new(st, t, a[4]);
 }
 
 /* ============================================================ elementwise */
@@ -1607,7 +1397,7 @@ static TnValue new_filled(TnState *st, TnValue *a, TnValue fill)
     if (arg_sizes(st, a[1], &nd, sizes) < 0 || arg_dtype(st, a[2], &dt) < 0)
         return tn_undef();
     TnDType d = dt < 0 ? SELF->dtype : (TnDType)dt;
-    return finish_new(st, tensor_full(st, d, nd, sizes, fill), a[4]);
+    return api_finish_new(st, tensor_full(st, d, nd, sizes, fill), a[4]);
 }
 NATIVE(api_new_zeros)
 {
@@ -1629,14 +1419,14 @@ NATIVE(api_new_full)
         return tn_undef();
     if (!IS_NUMBER(a[2]))
         return tn_raise(st, tn_TypeError, "new_full(): fill_value must be a number");
-    return finish_new(st, tensor_full(st, dt < 0 ? SELF->dtype : (TnDType)dt, nd, sizes, a[2]), a[5]);
+    return api_finish_new(st, tensor_full(st, dt < 0 ? SELF->dtype : (TnDType)dt, nd, sizes, a[2]), a[5]);
 }
 NATIVE(api_new_tensor)
 {
     int dt;
     if (arg_dtype(st, a[2], &dt) < 0)
         return tn_undef();
-    return finish_new(st, tensor_from_data(st, a[1], dt < 0 ? (int)SELF->dtype : dt), a[4]);
+    return api_finish_new(st, tensor_from_data(st, a[1], dt < 0 ? (int)SELF->dtype : dt), a[4]);
 }
 
 NATIVE(api_set_printoptions)
@@ -1817,6 +1607,44 @@ static void tensor_dealloc(TnObject *o)
     tn_free(t);
 }
 
+/* User attributes (x.note = 1) live in t->dict. Reading them needs a getattr slot, which
+ * would take tensors off the evaluator's direct method-call path (it skips types with one), so
+ * the slot is installed only once some tensor has been given an attribute. */
+static TnValue tensor_getattr(TnState *st, TnValue self, TnStr *name)
+{
+    TnDict *d = AS_TENSOR(self)->dict;
+    if (d) {
+        TnValue descr = type_lookup(tn_type_of(self), name);
+        TnValue v = dict_get_str(d, name);
+        if (!IS_UNDEF(v) && (IS_UNDEF(descr) || !tn_type_of(descr)->descr_set))
+            return tn_ref(v);
+    }
+    return tn_generic_getattr(st, self, name);
+}
+
+static int tensor_setattr(TnState *st, TnValue self, TnStr *name, TnValue v)
+{
+    TnValue descr = type_lookup(tn_type_of(self), name);
+    if (!IS_UNDEF(descr) && tn_type_of(descr)->descr_set)
+        return tn_generic_setattr(st, self, name, v);
+    TnTensor *t = AS_TENSOR(self);
+    if (IS_UNDEF(v)) {
+        int r = t->dict ? dict_del(st, t->dict, tn_obj(name)) : 0;
+        if (r == 0)
+            return tn_raise_int(st, tn_AttributeError, "'%s' object has no attribute '%s'",
+                                tn_type_name(self), name->data);
+        return r < 0 ? -1 : 0;
+    }
+    if (!t->dict) {
+        TnValue d = dict_new(st);
+        if (IS_UNDEF(d))
+            return -1;
+        t->dict = AS_DICT(d);
+    }
+    tn_tensor_type.getattr = tn_parameter_type.getattr = tensor_getattr;
+    return dict_set_str(st, t->dict, name, v);
+}
+
 static TnValue tensor_repr_slot(TnState *st, TnValue self)
 {
     return tensor_repr(st, AS_TENSOR(self));
@@ -1951,22 +1779,9 @@ static int tensor_contains(TnState *st, TnValue self, TnValue item)
     X(F, "ones_like", api_ones_like, "ones_like(input, *, dtype=None, device=None, requires_grad=False)") \
     X(F, "empty_like", api_empty_like, "empty_like(input, *, dtype=None, device=None, requires_grad=False)") \
     X(F, "full_like", api_full_like, "full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False)") \
-    X(F, "rand_like", api_rand_like, "rand_like(input, *, dtype=None, device=None, requires_grad=False)") \
-    X(F, "randn_like", api_randn_like, "randn_like(input, *, dtype=None, device=None, requires_grad=False)") \
     X(F, "arange", api_arange, "arange(start, end=?, step=1, *, dtype=None, device=None, requires_grad=False)") \
     X(F, "linspace", api_linspace, "linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)") \
     X(F, "eye", api_eye, "eye(n, m=None, *, dtype=None, device=None, requires_grad=False)") \
-    X(F, "rand", api_rand, "rand(*size, dtype=None, device=None, requires_grad=False, generator=None)") \
-    X(F, "randn", api_randn, "randn(*size, dtype=None, device=None, requires_grad=False, generator=None)") \
-    X(F, "randint", api_randint, "randint(low, high=?, size=?, *, dtype=None, device=None, requires_grad=False)") \
-    X(F, "randperm", api_randperm, "randperm(n, *, dtype=None, device=None, requires_grad=False)") \
-    X(F, "normal", api_normal, "normal(mean, std, size, *, generator=None, requires_grad=False)") \
-    X(FM, "bernoulli", api_bernoulli, "bernoulli(input, *, generator=None)") \
-    X(F, "manual_seed", api_manual_seed, "manual_seed(seed)") \
-    X(F, "initial_seed", api_initial_seed, "initial_seed()") \
-    X(M, "normal_", api_normal_, "normal_(self, mean=0.0, std=1.0, *, generator=None)") \
-    X(M, "uniform_", api_uniform_, "uniform_(self, a=0.0, b=1.0, *, generator=None)") \
-    X(M, "bernoulli_", api_bernoulli_, "bernoulli_(self, p=0.5, *, generator=None)") \
     X(FM, "add", api_add, "add(input, other, *, alpha=1)") \
     X(FM, "sub", api_sub, "sub(input, other, *, alpha=1)") \
     X(FM, "subtract", api_sub, "subtract(input, other, *, alpha=1)") \
@@ -2165,6 +1980,7 @@ TnType tn_tensor_type = {
     .richcmp = tensor_richcmp,
     .binop = tensor_binop,
     .unop = tensor_unop,
+    .setattr = tensor_setattr,
     .truth = tensor_truth,
     .iter = tensor_iter_slot,
     .len = tensor_len,
@@ -2186,6 +2002,7 @@ TnType tn_parameter_type = {
     .richcmp = tensor_richcmp,
     .binop = tensor_binop,
     .unop = tensor_unop,
+    .setattr = tensor_setattr,
     .truth = tensor_truth,
     .iter = tensor_iter_slot,
     .len = tensor_len,
@@ -2262,7 +2079,8 @@ int tensor_api_init(TnState *st, TnValue torch_ns)
         return -1;
     tn_tensor_type.methods = methods;
     if (tensor_types_init(st) < 0 || type_ready(st, &tn_tensor_type) < 0 ||
-        type_ready(st, &tn_parameter_type) < 0 || ns_add_methods(st, torch_ns, torch_functions) < 0)
+        type_ready(st, &tn_parameter_type) < 0 || ns_add_methods(st, torch_ns, torch_functions) < 0 ||
+        random_api_init(st, torch_ns) < 0)
         return -1;
     tensor_api_torch_ns = torch_ns;
     static const struct {

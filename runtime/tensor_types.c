@@ -276,6 +276,38 @@ static TnValue size_binop(TnState *st, int op, TnValue a, TnValue b, bool inplac
     return s;
 }
 
+/* torch.Size(iterable=()): ints (or one-element integer tensors) only. */
+static TnValue size_construct(TnState *st, TnType *type, const TnValue *args, int nargs,
+                              TnStr *const *kwnames, int nkw)
+{
+    TnValue t = tn_tuple_type.construct(st, &tn_tuple_type, args, nargs, kwnames, nkw);
+    if (IS_UNDEF(t))
+        return t;
+    TnTuple *tu = AS_TUPLE(t);
+    int64_t sz[TN_MAX_DIMS];
+    TnValue r = tn_undef();
+    if (tu->n > TN_MAX_DIMS) {
+        r = tn_raise(st, tn_RuntimeError, "tn supports at most %d dimensions", TN_MAX_DIMS);
+        goto done;
+    }
+    for (int64_t i = 0; i < tu->n; i++) {
+        TnValue v = tu->items[i];
+        if (IS_TENSOR(v) && !DT_IS_FLOAT(AS_TENSOR(v)->dtype) && tensor_numel(AS_TENSOR(v)) == 1)
+            v = tensor_get_flat(AS_TENSOR(v), 0);
+        if (!IS_INTLIKE(v)) {
+            r = tn_raise(st, tn_TypeError,
+                         "torch.Size() takes an iterable of 'int' (item %lld is '%s')",
+                         (long long)i, tn_type_name(v));
+            goto done;
+        }
+        sz[i] = v.u.i;
+    }
+    r = size_new(st, (int)tu->n, sz);
+done:
+    tn_decref(t);
+    return r;
+}
+
 static const TnMethodDef size_methods[] = {
     {"numel", size_numel, "numel(self)", NULL, NULL},
     {NULL},
@@ -295,6 +327,7 @@ TnType tn_size_type = {
     .iter = size_iter,
     .contains = size_contains,
     .methods = size_methods,
+    .construct = size_construct,
 };
 
 /* ---------------------------------------------------- return_types.* */

@@ -43,7 +43,7 @@ static const int cmp_swapped[6] = {CMP_GT, CMP_GE, CMP_EQ, CMP_NE, CMP_LT, CMP_L
 
 /* ------------------------------------------------------------ lifetime, types */
 
-void tn_object_free(TnObject *o)
+static void free_now(TnObject *o)
 {
     TnType *t = o->type;
     /* Static types without a dealloc hold no references (plain free). Classes made
@@ -55,6 +55,32 @@ void tn_object_free(TnObject *o)
         tn_free(o);
     if (t->flags & TN_TYPE_HEAP)
         tn_obj_decref(t);
+}
+
+/* Freeing a long chain ([[[...]]] a million deep) would recurse once per level and
+ * overflow the C stack, so past a depth the objects wait in a list (linked through
+ * their dead refcnt field) and the outermost call frees them one by one. */
+static int free_depth;
+static TnObject *free_later;
+
+void tn_object_free(TnObject *o)
+{
+    if (free_depth > 200) {
+        o->refcnt = (int64_t)(intptr_t)free_later;
+        free_later = o;
+        return;
+    }
+    free_depth++;
+    free_now(o);
+    free_depth--;
+    while (free_depth == 0 && free_later) {
+        TnObject *d = free_later;
+        free_later = (TnObject *)(intptr_t)d->refcnt;
+        d->refcnt = 0;
+        free_depth++;
+        free_now(d);
+        free_depth--;
+    }
 }
 
 TnType *tn_type_of(TnValue v)
