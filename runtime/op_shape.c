@@ -88,7 +88,8 @@ static bool view_strides(const TnTensor *t, int nd, const int64_t *shape, int64_
 TnTensor *op_view(TnState *st, TnTensor *t, int nd, const int64_t *shape_in)
 {
     int64_t shape[TN_MAX_DIMS], strides[TN_MAX_DIMS];
-    memcpy(shape, shape_in, sizeof(int64_t) * (size_t)nd);
+    if (nd > 0) /* a 0-d view may come with no shape array at all */
+        memcpy(shape, shape_in, sizeof(int64_t) * (size_t)nd);
     if (op_infer_shape(st, nd, shape, tensor_numel(t)) < 0)
         return NULL;
     if (!view_strides(t, nd, shape, strides))
@@ -102,7 +103,8 @@ TnTensor *op_view(TnState *st, TnTensor *t, int nd, const int64_t *shape_in)
 TnTensor *op_reshape(TnState *st, TnTensor *t, int nd, const int64_t *shape_in)
 {
     int64_t shape[TN_MAX_DIMS], strides[TN_MAX_DIMS];
-    memcpy(shape, shape_in, sizeof(int64_t) * (size_t)nd);
+    if (nd > 0) /* a 0-d view may come with no shape array at all */
+        memcpy(shape, shape_in, sizeof(int64_t) * (size_t)nd);
     if (op_infer_shape(st, nd, shape, tensor_numel(t)) < 0)
         return NULL;
     if (view_strides(t, nd, shape, strides))
