@@ -89,19 +89,38 @@ clean:
 
 -include $(OBJ:.o=.d) $(ASANOBJ:.o=.d)
 
-# libFuzzer harnesses for the file readers (tests/fuzz/fuzz_*.c): `make fuzz` builds them with
-# clang; run e.g. `build/fuzz_pt -max_total_time=300 tests/fuzz/corpus_pt`.
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c: the file readers, the parser, the evaluator, einsum,
+# indexing). `make fuzz` builds and runs them all through scripts/fuzz.sh for FUZZ_SECONDS each;
+# `make fuzz-build` only builds them. TN_FUZZ caps single allocations (src/mem.c) so that a
+# program asking for terabytes meets MemoryError, not libFuzzer's malloc limit.
 FUZZCC    = clang
-FUZZFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -DTN_FUZZ
 FUZZOBJ  := $(filter-out build/fuzz/src/main.o,$(SRC:%.c=build/fuzz/%.o)) $(GEN:%.c=build/fuzz/%.o)
-FUZZERS   = build/fuzz_pt build/fuzz_npy build/fuzz_safetensors
-.PHONY: fuzz
-fuzz: $(FUZZERS)
-build/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZOBJ)
-	$(FUZZCC) -std=c11 $(CPPFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZOBJ) $(LDLIBS)
+FUZZSRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS   = $(FUZZSRC:tests/fuzz/%.c=build/%)
+FUZZHDR  := $(wildcard tests/fuzz/*.h)
+.PHONY: fuzz fuzz-build fuzz-replay fuzz-replay-asan
+fuzz: fuzz-build
+	sh scripts/fuzz.sh
+fuzz-build: $(FUZZERS)
+build/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZHDR) $(FUZZOBJ)
+	$(FUZZCC) -std=c11 $(CPPFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZOBJ) $(LDLIBS) -lrt
 build/fuzz/build/%.o: build/%.c build/parser.h
 	@mkdir -p $(dir $@)
 	$(FUZZCC) -std=c11 -w $(CPPFLAGS) $(FUZZFLAGS) -c $< -o $@
 build/fuzz/%.o: %.c build/parser.h
 	@mkdir -p $(dir $@)
 	$(FUZZCC) -std=c11 -w $(CPPFLAGS) $(FUZZFLAGS) -c $< -o $@
+
+# The same harnesses without libFuzzer, for tests/unit/fuzz_regress_run.sh: replay_main.c feeds
+# them files. build/replay/ links the ordinary objects, build/replay-asan/ the ASan ones.
+REPLAYOBJ     := $(filter-out build/src/main.o,$(OBJ))
+REPLAYASANOBJ := $(filter-out build/asan/src/main.o,$(ASANOBJ))
+fuzz-replay: $(FUZZSRC:tests/fuzz/%.c=build/replay/%)
+fuzz-replay-asan: $(FUZZSRC:tests/fuzz/%.c=build/replay-asan/%)
+build/replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(FUZZHDR) $(REPLAYOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -Wno-unused-function $(CPPFLAGS) $(CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(REPLAYOBJ) $(LDLIBS) -lrt
+build/replay-asan/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(FUZZHDR) $(REPLAYASANOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -Wno-unused-function $(CPPFLAGS) $(ASANFLAGS) -o $@ $< tests/fuzz/replay_main.c $(REPLAYASANOBJ) $(LDLIBS) -lrt

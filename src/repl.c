@@ -377,9 +377,10 @@ static int feed(Repl *r, const char *line)
     }
     text_puts(&r->src, line);
     text_puts(&r->src, "\n");
-    TnRunResult c = tn_check_source(r->st, r->src.p, r->src.n, "<stdin>", false);
-    if (c == TN_RUN_SYNTAX) return run_entered(r); /* reports the error where it is */
+    /* A block is only judged at its blank line: until then `try:` without its
+     * `except` is as unfinished as `if x:` without a body. */
     if (r->compound) return -1;
+    TnRunResult c = tn_check_source(r->st, r->src.p, r->src.n, "<stdin>", false);
     if (c == TN_RUN_INCOMPLETE && scan(r->src.p, r->src.n).open) return -1;
     return run_entered(r);
 }
@@ -438,12 +439,23 @@ static void add_dict_names(TnDict *d, const char *want, size_t wlen)
             cand_add("", 0, AS_STR(k)->data, (size_t)AS_STR(k)->len);
 }
 
-/* Attribute lookup for completion: never runs a user @property. (nn.Module's
- * __getattr__ is stdlib tn code without side effects, so `m.fc1.we<Tab>` works.) */
+/* Attribute lookup for completion, which must run no tn code: a @property
+ * getter is skipped, and for a class with a __getattr__ written in tn only
+ * what is stored (instance dict, plain class attributes) is looked at.
+ * nn.Module's __getattr__ is native, so `m.fc1.we<Tab>` works. */
 static TnValue safe_getattr(TnState *st, TnValue obj, TnStr *name)
 {
-    TnValue d = type_lookup(tn_type_of(obj), name);
+    TnType *t = tn_type_of(obj);
+    TnValue d = type_lookup(t, name);
     if (IS_OBJ(d) && strcmp(tn_type_name(d), "property") == 0) return tn_undef();
+    TnValue hook = type_lookup(t, str_intern("__getattr__"));
+    if (!IS_UNDEF(hook) && !IS_NATIVE(hook)) {
+        if ((t->flags & TN_TYPE_HAS_DICT) && IS_OBJ(obj) && ((TnInstance *)AS_OBJ(obj))->dict) {
+            TnValue v = dict_get_str(((TnInstance *)AS_OBJ(obj))->dict, name);
+            if (!IS_UNDEF(v)) return tn_ref(v);
+        }
+        return IS_UNDEF(d) || tn_type_of(d)->descr_get ? tn_undef() : tn_ref(d);
+    }
     TnValue v = tn_getattr_opt(st, obj, name);
     if (IS_UNDEF(v)) tn_clear_error(st);
     return v;

@@ -40,7 +40,8 @@ if [ "${1:-}" = "--one" ]; then
         status=$?
         [ $status -eq 124 ] && fail "timed out after 60 s"
         if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$err"; then
-            grep -E -m1 -A6 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$err" >"$tmp/$n.why"
+            grep -E -m1 -A14 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$err" | grep -v '^$' |
+                grep -v 'in __interceptor_\|in tn_[mc]alloc ' >"$tmp/$n.why"
             fail "sanitizer report (exit $status)" "$tmp/$n.why"
         fi
         if [ -f "$base.err" ]; then
