@@ -3,6 +3,7 @@
 #include "linalg.h"
 #include "gemm.h"
 #include "iter.h"
+#include <blis.h>
 #include <string.h>
 
 /* Labels A-Z are subscripts 0-25, a-z 26-51; the ellipsis is its own code. */
@@ -291,6 +292,25 @@ typedef struct {
     const TnTensor *a, *b, *c;
 } BGemm;
 
+/* y = A x for float matrices with a vector side (n == 1): BLIS's gemm packs both
+ * operands even then, and the batched matrix-vector products of einsum's last
+ * contraction ("bm,bam->ba") would spend most of their time packing. */
+static bool try_gemv(TnDType dt, int64_t m, int64_t k, const char *pa, int64_t rsa, int64_t csa,
+                     const char *px, int64_t incx, char *py, int64_t incy)
+{
+    if (m < 2 || k < 2 || !gemm_strides_ok(m, k, rsa, csa) || incx <= 0 || incy <= 0) return false;
+    if (dt == DT_FLOAT32) {
+        float one = 1, zero = 0;
+        bli_sgemv(BLIS_NO_TRANSPOSE, BLIS_NO_CONJUGATE, m, k, &one, (float *)pa, rsa, csa,
+                  (float *)px, incx, &zero, (float *)py, incy);
+    } else {
+        double one = 1, zero = 0;
+        bli_dgemv(BLIS_NO_TRANSPOSE, BLIS_NO_CONJUGATE, m, k, &one, (double *)pa, rsa, csa,
+                  (double *)px, incx, &zero, (double *)py, incy);
+    }
+    return true;
+}
+
 static void bgemm_range(void *ctx, int64_t lo, int64_t hi)
 {
     const BGemm *g = ctx;
@@ -305,6 +325,10 @@ static void bgemm_range(void *ctx, int64_t lo, int64_t hi)
         char *pc = tensor_ptr(c) + (bi * c->strides[0] + r0 * c->strides[1]) * es;
         int64_t m = r1 - r0;
         if (m == 0) continue;
+        if (g->n == 1 && g->dt != DT_INT64 &&
+            try_gemv(g->dt, m, g->k, pa, a->strides[1], a->strides[2], pb, b->strides[1], pc,
+                     c->strides[1]))
+            continue;
         if (g->dt == DT_FLOAT32)
             gemm_f32(m, g->n, g->k, 1.0f, (float *)pa, a->strides[1], a->strides[2], (float *)pb,
                      b->strides[1], b->strides[2], 0.0f, (float *)pc, c->strides[1], c->strides[2]);
@@ -330,14 +354,15 @@ static void bgemm_run(TnDType dt, const TnTensor *a, const TnTensor *b, const Tn
     parallel_for(B * g.split, big ? 2 : INT64_MAX, bgemm_range, &g);
 }
 
-/* A contiguous copy unless BLIS can read the matrices of t as they are. */
+/* A contiguous copy unless the gemm can read the matrices of t as they are (the
+ * integer loop takes any strides; BLIS needs a valid matrix layout). */
 static TnTensor *gemm_ready(TnState *st, TnTensor *t)
 {
-    if (DT_IS_FLOAT(t->dtype) &&
-        gemm_strides_ok(t->sizes[1], t->sizes[2], t->strides[1], t->strides[2]))
-        return (tn_obj_incref(t), t);
-    if (!DT_IS_FLOAT(t->dtype) && t->dtype == DT_INT64) return (tn_obj_incref(t), t);
-    return tensor_contiguous(st, t);
+    bool ok = !DT_IS_FLOAT(t->dtype) ||
+              gemm_strides_ok(t->sizes[1], t->sizes[2], t->strides[1], t->strides[2]);
+    if (!ok) return tensor_contiguous(st, t);
+    tn_obj_incref(t);
+    return t;
 }
 
 /* bmm of (B, m, k) and (B, k, n) with PyTorch's dtype rules for bmm. */

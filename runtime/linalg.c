@@ -710,9 +710,13 @@ TnTensor *linalg_solve(TnState *st, TnTensor *a, TnTensor *b)
     TnTensor *cb = ca ? solve_operand(st, bm, &s, s.k, NULL) : NULL;
     TnTensor *r = NULL;
     if (cb && solve_all(st, ca, cb, &s, as_t ? 'T' : 'N') == 0) {
-        TnTensor *x = op_transpose(st, cb, -2, -1);
-        r = x && s.vector ? op_squeeze(st, x, false, -1) : (x ? (tn_obj_incref(x), x) : NULL);
-        tn_obj_decref(x);
+        /* cb holds X column-major: its transpose, as in inv */
+        r = op_transpose(st, cb, -2, -1);
+        if (r && s.vector) {
+            TnTensor *v = op_squeeze(st, r, false, -1);
+            tn_obj_decref(r);
+            r = v;
+        }
     }
     tn_obj_decref(bm);
     tn_obj_decref(ca);

@@ -2,11 +2,11 @@
  *
  * Like tensor_ops.h these take already-bound Python-level arguments, raise
  * PyTorch's errors and return new references (NULL on error). They are plain
- * forward functions: autograd wraps the differentiable ones (einsum, the norms,
- * det, inv, solve, svdvals, to_dense) from outside. Sparse tensors are TnTensors
- * whose sp_indices (int64, sparse_dim x nnz) and sp_values (nnz x dense dims) are
- * set; their own storage is a single zero element with zero strides, so dense
- * code that forgets to check reads zeros instead of running out of bounds.
+ * forward functions that record no graph: autograd wraps the bound natives
+ * (einsum and the norms have gradient rows) from outside. Sparse tensors are
+ * TnTensors whose sp_indices (int64, sparse_dim x nnz) and sp_values (nnz x dense
+ * dims) are set; their own storage is a single zero element with zero strides, so
+ * dense code that forgets tensor_is_sparse() reads zeros, never out of bounds.
  */
 #ifndef TN_LINALG_H
 #define TN_LINALG_H

@@ -102,18 +102,21 @@ static int check_coo_shapes(TnState *st, const TnTensor *ind, const TnTensor *va
                             "indices and values must have same nnz, but got nnz from indices: "
                             "%lld, nnz from values: %lld",
                             (long long)ind->sizes[1], (long long)(vals->ndim ? vals->sizes[0] : 1));
-    int sd = (int)ind->sizes[0], dd = vals->ndim - 1;
+    int64_t sd = ind->sizes[0], dd = vals->ndim - 1;
+    if (sd + dd > TN_MAX_DIMS)
+        return tn_raise_int(st, tn_RuntimeError, "tn supports at most %d dimensions", TN_MAX_DIMS);
     if (sizes && ndim != sd + dd)
         return tn_raise_int(st, tn_RuntimeError,
                             "number of dimensions must be sparse_dim (%d) + dense_dim (%d), but "
                             "got %d",
-                            sd, dd, ndim);
+                            (int)sd, (int)dd, ndim);
     if (sizes && dd > 0 && memcmp(sizes + sd, vals->sizes + 1, sizeof(int64_t) * (size_t)dd)) {
         int64_t want[TN_MAX_DIMS + 1];
         want[0] = vals->sizes[0];
         memcpy(want + 1, sizes + sd, sizeof(int64_t) * (size_t)dd);
         return tn_raise_int(st, tn_RuntimeError, "values has incorrect size, expected %s, got %s",
-                            shape_str(b1, dd + 1, want), shape_str(b2, vals->ndim, vals->sizes));
+                            shape_str(b1, (int)dd + 1, want),
+                            shape_str(b2, vals->ndim, vals->sizes));
     }
     return 0;
 }
@@ -129,12 +132,11 @@ TnTensor *sparse_coo_tensor(TnState *st, TnTensor *indices, TnTensor *values, in
     TnTensor *r = NULL;
     int sd = ic ? (int)ic->sizes[0] : 0;
     int64_t inferred[TN_MAX_DIMS];
-    if (vc && check_indices(st, ic, vc->sizes[0], sd, sizes) == 0) {
+    int64_t numel;
+    if (vc && check_indices(st, ic, vc->sizes[0], sd, sizes) == 0 &&
+        (!sizes || tensor_check_sizes(st, ndim, sizes, &numel) == 0)) {
         if (!sizes) ndim = infer_size(ic, vc, sd, inferred);
-        if (ndim > TN_MAX_DIMS)
-            tn_raise(st, tn_RuntimeError, "tn supports at most %d dimensions", TN_MAX_DIMS);
-        else
-            r = sparse_new(st, ic, vc, ndim, sizes ? sizes : inferred, false);
+        r = sparse_new(st, ic, vc, ndim, sizes ? sizes : inferred, false);
     }
     tn_obj_decref(ic);
     tn_obj_decref(vc);
