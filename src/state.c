@@ -51,6 +51,23 @@ static int add_submodule(TnState *st, const char *parent, const char *attr, cons
     return add_module(st, dotted, ns);
 }
 
+/* A runtime part may have replaced a predefined sub-namespace of torch (torch.linalg,
+ * torch.sparse, ...) by its own: `import torch.linalg` must find the one in use. */
+static int sync_submodules(TnState *st)
+{
+    static const char *subs[] = {"linalg", "sparse", "nn", "optim", "autograd", NULL};
+    TnDict *torch = ns_dict(module(st, "torch"));
+    for (int i = 0; subs[i]; i++) {
+        TnValue v = dict_get_str(torch, str_intern(subs[i]));
+        char dotted[64];
+        snprintf(dotted, sizeof dotted, "torch.%s", subs[i]);
+        if (IS_TYPEOF(v, &tn_namespace_type) &&
+            dict_set_str(st, st->modules, str_intern(dotted), v) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int init_modules(TnState *st, int argc, char **argv)
 {
     if (add_module(st, "math", mod_math_new(st)) < 0 ||
@@ -87,7 +104,7 @@ static int init_modules(TnState *st, int argc, char **argv)
         return -1;
     if (stdlib_init && stdlib_init(st) < 0)
         return -1;
-    return 0;
+    return sync_submodules(st);
 }
 
 static int init_builtins(TnState *st)
@@ -132,8 +149,12 @@ TnState *tn_init(int argc, char **argv)
         goto fail;
     return st;
 fail:
+    /* Without a pending exception the failure was an allocation made before the
+     * preallocated MemoryError existed (see tn_no_memory). */
     if (!IS_UNDEF(st->exc))
         tn_report_error(st);
+    else
+        fputs("MemoryError: out of memory during start-up\n", stderr);
     fprintf(stderr, "tn: start-up failed\n");
     return NULL;
 }
