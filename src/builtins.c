@@ -18,7 +18,7 @@ TnValue (*builtins_locals_hook)(TnState *st);
 
 /* Interned dunder names used below (set once by builtins_init). */
 static TnStr *s_abs, *s_round, *s_reversed, *s_len, *s_getitem, *s_write, *s_flush, *s_call,
-    *s_dict, *s_divmod, *s_rdivmod, *s_init, *s_code, *s_doc, *s_sys, *s_stdout;
+    *s_dict, *s_divmod, *s_rdivmod, *s_init, *s_code, *s_doc, *s_sys, *s_stdout, *s_name, *s_file;
 
 static const struct {
     TnStr **slot;
@@ -29,7 +29,8 @@ static const struct {
     {&s_flush,   "flush"},       {&s_call,    "__call__"},    {&s_dict,     "__dict__"},
     {&s_divmod,  "__divmod__"},  {&s_rdivmod,  "__rdivmod__"},
     {&s_init,    "__init__"},    {&s_code,    "code"},        {&s_doc,      "__doc__"},
-    {&s_sys,     "sys"},         {&s_stdout,  "stdout"},
+    {&s_sys,     "sys"},         {&s_stdout,  "stdout"},      {&s_name,     "__name__"},
+    {&s_file,    "__file__"},
 };
 
 /* ------------------------------------------------------------------ helpers */
@@ -1516,7 +1517,7 @@ static const char *native_module(TnState *st, TnValue f)
         if (!IS_TYPEOF(ns, &tn_namespace_type))
             continue;
         TnValue v = dict_get_str(ns_dict(ns), name);
-        TnValue mod = dict_get_str(ns_dict(ns), str_intern("__name__"));
+        TnValue mod = dict_get_str(ns_dict(ns), s_name);
         if (IS_OBJ(v) && AS_OBJ(v) == AS_OBJ(f) && IS_STR(mod))
             return AS_STR(mod)->data;
     }
@@ -1752,8 +1753,8 @@ static bool put_class_help(TnState *st, TnBuf *b, TnType *t)
 static bool put_module_help(TnState *st, TnBuf *b, TnValue ns)
 {
     TnDict *d = ns_dict(ns);
-    TnValue name = dict_get_str(d, str_intern("__name__"));
-    TnValue file = dict_get_str(d, str_intern("__file__"));
+    TnValue name = dict_get_str(d, s_name);
+    TnValue file = dict_get_str(d, s_file);
     TnValue doc = dict_get_str(d, s_doc);
     const char *nm = IS_STR(name) ? AS_STR(name)->data : "?";
     bool ok = buf_printf(b, "Help on %smodule %s:\n\nNAME\n    %s", IS_STR(file) ? "" : "built-in ",
@@ -1901,7 +1902,10 @@ static TnValue bi_help(TnState *st, TnValue *a)
             return tn_none();
     }
     if (IS_STR(v)) {
-        TnValue found = dict_get_str(st->builtins, str_intern(AS_STR(v)->data));
+        TnStr *key = str_intern_n(AS_STR(v)->data, AS_STR(v)->len);
+        if (!key)
+            return tn_no_memory(st);
+        TnValue found = dict_get_str(st->builtins, key);
         if (IS_UNDEF(found)) {
             printf("No Python documentation found for '%s'.\n"
                    "Use help() to get the interactive help utility.\n"
@@ -2079,6 +2083,15 @@ static TnType *const own_types[] = {
     &tn_reversed_type,  &tn_list_reviter_type, &tn_calliter_type,
 };
 
+/* builtins[name] = v (increfed); 0 or -1 with MemoryError. */
+static int add_builtin(TnState *st, TnDict *builtins, const char *name, TnValue v)
+{
+    TnStr *key = str_intern(name);
+    if (!key)
+        return tn_no_memory(st), -1;
+    return dict_set_str(st, builtins, key, v);
+}
+
 int builtins_init(TnState *st, TnDict *builtins)
 {
     for (size_t i = 0; i < sizeof interned_names / sizeof interned_names[0]; i++)
@@ -2093,17 +2106,16 @@ int builtins_init(TnState *st, TnDict *builtins)
         TnValue f = native_new(st, d, tn_undef());
         if (IS_UNDEF(f))
             return -1;
-        int rc = dict_set_str(st, builtins, str_intern(d->name), f);
+        int rc = add_builtin(st, builtins, d->name, f);
         tn_decref(f);
         if (rc < 0)
             return -1;
     }
     for (size_t i = 0; i < sizeof builtin_types / sizeof builtin_types[0]; i++)
-        if (dict_set_str(st, builtins, str_intern(builtin_types[i].name),
-                         tn_obj(builtin_types[i].type)) < 0)
+        if (add_builtin(st, builtins, builtin_types[i].name, tn_obj(builtin_types[i].type)) < 0)
             return -1;
-    if (dict_set_str(st, builtins, str_intern("NotImplemented"), tn_notimpl()) < 0 ||
-        dict_set_str(st, builtins, str_intern("Ellipsis"), tn_ellipsis()) < 0)
+    if (add_builtin(st, builtins, "NotImplemented", tn_notimpl()) < 0 ||
+        add_builtin(st, builtins, "Ellipsis", tn_ellipsis()) < 0)
         return -1;
     return 0;
 }

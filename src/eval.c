@@ -108,11 +108,9 @@ static inline TnValue global_cached(TnDict *d, TnAst *n)
     }
     TnValue v = dict_get_str(d, n->cache);
     if (!IS_UNDEF(v)) {
-        for (int64_t i = 0; i < d->nentries; i++)
-            if (d->entries[i].key.tag == V_OBJ && d->entries[i].key.u.o == (TnObject *)n->cache) {
-                n->ival = i + 1;
-                break;
-            }
+        int64_t i = dict_index_of_str(d, n->cache);
+        if (i >= 0 && d->entries[i].key.u.o == (TnObject *)n->cache)
+            n->ival = i + 1;
     }
     return v;
 }
@@ -1921,8 +1919,11 @@ static ExecStatus exec_with(TnState *st, TnFrameInfo *f, TnAst *n, int item)
         return EX_ERROR;
     TnValue exitfn = tn_getattr(st, mgr, s_exit);
     if (IS_UNDEF(exitfn)) {
-        tn_clear_error(st);
-        tn_raise(st, tn_AttributeError, "__exit__");
+        /* only a missing attribute becomes this message; MemoryError and the rest pass */
+        if (tn_error_matches(st, tn_AttributeError)) {
+            tn_clear_error(st);
+            tn_raise(st, tn_AttributeError, "__exit__");
+        }
         tn_decref(mgr);
         return EX_ERROR;
     }

@@ -285,6 +285,12 @@ static void set_pending(TnState *st, TnValue exc)
 
 static void raise_v(TnState *st, TnType *type, const char *fmt, va_list ap)
 {
+    /* Start-up failures (only allocation failures can happen there) may raise before
+     * exc_init made the classes: report them as the out-of-memory they are. */
+    if (!type) {
+        tn_no_memory(st);
+        return;
+    }
     char small[512];
     va_list ap2;
     va_copy(ap2, ap);
@@ -361,8 +367,18 @@ TnValue tn_raise_value(TnState *st, TnValue exc)
     return tn_undef();
 }
 
+int tn_raise_interrupt(TnState *st)
+{
+    tn_interrupted = 0;
+    tn_raise(st, tn_KeyboardInterrupt, "%s", "");
+    return -1;
+}
+
 TnValue tn_no_memory(TnState *st)
 {
+    /* Early in start-up the instance does not exist yet: tn_init reports the failure. */
+    if (IS_UNDEF(st->memory_error))
+        return tn_undef();
     TnException *e = (TnException *)AS_OBJ(st->memory_error);
     /* The preallocated instance may carry an old traceback: reset it. */
     tn_decref(e->traceback);

@@ -25,6 +25,9 @@ typedef struct TnFile {
  * reading a write-only file and the like. Made by file_type_init. */
 static TnType *unsupported_operation;
 
+/* Attribute names set on OSError instances (interned by file_type_init). */
+static TnStr *s_errno, *s_strerror, *s_filename;
+
 /* ------------------------------------------------------------------ errors */
 
 /* Raises the OSError subclass Python uses for errno `err`, with Python's text
@@ -58,9 +61,9 @@ static TnValue raise_errno(TnState *st, int err, TnValue filename)
         tn_decref(exc);
         return msg;
     }
-    if (tn_setattr(st, exc, str_intern("errno"), tn_int(err)) < 0 ||
-        tn_setattr(st, exc, str_intern("strerror"), msg) < 0 ||
-        tn_setattr(st, exc, str_intern("filename"), filename) < 0) {
+    if (tn_setattr(st, exc, s_errno, tn_int(err)) < 0 ||
+        tn_setattr(st, exc, s_strerror, msg) < 0 ||
+        tn_setattr(st, exc, s_filename, filename) < 0) {
         tn_decref(msg);
         tn_decref(exc);
         return tn_undef();
@@ -553,20 +556,25 @@ TnType tn_file_type = {
 
 int file_type_init(TnState *st)
 {
+    TnStr *s_module = str_intern("__module__"), *name = str_intern("UnsupportedOperation");
+    s_errno = str_intern("errno");
+    s_strerror = str_intern("strerror");
+    s_filename = str_intern("filename");
+    if (!s_module || !name || !s_errno || !s_strerror || !s_filename)
+        return tn_no_memory(st), -1;
     if (type_ready(st, &tn_file_type) < 0)
         return -1;
     TnValue mod = tn_str(st, "_io");
     if (IS_UNDEF(mod))
         return -1;
-    int rc = dict_set_str(st, tn_file_type.dict, str_intern("__module__"), mod);
+    int rc = dict_set_str(st, tn_file_type.dict, s_module, mod);
     tn_decref(mod);
     TnValue ns = rc < 0 ? tn_undef() : dict_new(st);
     if (IS_UNDEF(ns))
         return -1;
     mod = tn_str(st, "io");
-    rc = IS_UNDEF(mod) ? -1 : dict_set_str(st, AS_DICT(ns), str_intern("__module__"), mod);
+    rc = IS_UNDEF(mod) ? -1 : dict_set_str(st, AS_DICT(ns), s_module, mod);
     tn_decref(mod);
-    TnStr *name = str_intern("UnsupportedOperation");
     TnValue cls = rc < 0 ? tn_undef() : class_new(st, name, tn_OSError, AS_DICT(ns));
     tn_decref(ns);
     if (IS_UNDEF(cls))

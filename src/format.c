@@ -758,6 +758,21 @@ TnValue str_format_method(TnState *st, TnValue *a)
     return do_format(st, AS_STR(a[0]), AS_TUPLE(a[1]), AS_DICT(a[2]), 0, &autoidx, &mode);
 }
 
+TnValue str_format_map(TnState *st, TnValue *a)
+{
+    if (!tn_is_dict(a[1]))
+        return tn_raise(st, tn_TypeError, "format_map() argument must be a dict, not %s",
+                        tn_type_name(a[1]));
+    int64_t autoidx = 0;
+    int mode = 0;
+    TnValue empty = tuple_empty(st);
+    if (IS_UNDEF(empty))
+        return empty;
+    TnValue r = do_format(st, AS_STR(a[0]), AS_TUPLE(empty), AS_DICT(a[1]), 0, &autoidx, &mode);
+    tn_decref(empty);
+    return r;
+}
+
 /* ------------------------------------------------------------ printf-style % */
 
 /* Converts a %-argument for the integer conversions. */

@@ -20,5 +20,7 @@ TN_MUST_CHECK TnValue tn_ascii(TnState *st, TnValue v);
 extern const TnMethodDef tn_format_builtin_def;
 /* str.format(self, /, *args, **kwargs) (a native bound in str's method table). */
 TnValue str_format_method(TnState *st, TnValue *a);
+/* str.format_map(self, mapping, /) */
+TnValue str_format_map(TnState *st, TnValue *a);
 
 #endif

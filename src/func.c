@@ -348,6 +348,7 @@ static int function_setattr(TnState *st, TnValue self, TnStr *name, TnValue v)
 TnType tn_function_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "function",
+    .flags = TN_TYPE_METHOD_DESCR, /* called with self prepended, no bound method made */
     .dealloc = function_dealloc,
     .repr = function_repr,
     .call = function_call_slot,

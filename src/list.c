@@ -83,6 +83,11 @@ int list_extend(TnState *st, TnList *l, TnValue iterable)
         l->n += n;
         return 0;
     }
+    /* a range says its length: list(range(2**62)) fails at once instead of filling memory */
+    if (IS_RANGE(iterable) && !grow(l, l->n + AS_RANGE(iterable)->len)) {
+        (void)tn_no_memory(st);
+        return -1;
+    }
     TnValue it = tn_iter(st, iterable);
     if (IS_UNDEF(it))
         return -1;

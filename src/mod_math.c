@@ -251,21 +251,23 @@ static TnValue integral_to_int(TnState *st, double d)
     return tn_int((int64_t)d);
 }
 
+/* __floor__, __ceil__, __trunc__ (interned by mod_math_new). */
+static TnStr *s_floor, *s_ceil, *s_trunc;
+
 /* floor/ceil/trunc: ints pass through, objects with the dunder are asked, the
  * rest go through float. */
-static TnValue to_integral(TnState *st, TnValue v, double (*f)(double), const char *dunder,
+static TnValue to_integral(TnState *st, TnValue v, double (*f)(double), TnStr *dunder,
                            bool need_dunder)
 {
     if (IS_INTLIKE(v))
         return tn_int(AS_INT(v));
     if (IS_FLOAT(v))
         return integral_to_int(st, f(AS_FLOAT(v)));
-    TnStr *name = str_intern(dunder);
-    if (!IS_UNDEF(type_lookup(tn_type_of(v), name)))
-        return tn_call_method(st, v, name, NULL, 0);
+    if (!IS_UNDEF(type_lookup(tn_type_of(v), dunder)))
+        return tn_call_method(st, v, dunder, NULL, 0);
     if (need_dunder)
         return tn_raise(st, tn_TypeError, "type %s doesn't define %s method", tn_type_name(v),
-                        dunder);
+                        dunder->data);
     double x;
     if (real_arg(st, v, &x) < 0)
         return tn_undef();
@@ -274,17 +276,17 @@ static TnValue to_integral(TnState *st, TnValue v, double (*f)(double), const ch
 
 static TnValue math_floor(TnState *st, TnValue *a)
 {
-    return to_integral(st, a[0], floor, "__floor__", false);
+    return to_integral(st, a[0], floor, s_floor, false);
 }
 
 static TnValue math_ceil(TnState *st, TnValue *a)
 {
-    return to_integral(st, a[0], ceil, "__ceil__", false);
+    return to_integral(st, a[0], ceil, s_ceil, false);
 }
 
 static TnValue math_trunc(TnState *st, TnValue *a)
 {
-    return to_integral(st, a[0], trunc, "__trunc__", true);
+    return to_integral(st, a[0], trunc, s_trunc, true);
 }
 
 /* ---------------------------------------------------------- predicates */
@@ -752,6 +754,9 @@ TnValue mod_math_new(TnState *st)
     } constants[] = {
         {"pi", M_PI}, {"e", M_E}, {"tau", 2 * M_PI}, {"inf", INFINITY}, {"nan", NAN},
     };
+    if (!(s_floor = str_intern("__floor__")) || !(s_ceil = str_intern("__ceil__")) ||
+        !(s_trunc = str_intern("__trunc__")))
+        return tn_no_memory(st);
     TnValue ns = ns_new(st, "math");
     if (IS_UNDEF(ns))
         return ns;
@@ -760,10 +765,15 @@ TnValue mod_math_new(TnState *st)
                     "defined by the C standard.") < 0 ||
         ns_add_methods(st, ns, math_defs) < 0)
         goto fail;
-    for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++)
-        if (dict_set_str(st, ns_dict(ns), str_intern(constants[i].name),
-                         tn_float(constants[i].value)) < 0)
+    for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++) {
+        TnStr *name = str_intern(constants[i].name);
+        if (!name) {
+            tn_no_memory(st);
             goto fail;
+        }
+        if (dict_set_str(st, ns_dict(ns), name, tn_float(constants[i].value)) < 0)
+            goto fail;
+    }
     return ns;
 fail:
     tn_decref(ns);

@@ -5,6 +5,8 @@
 #include <limits.h>
 #include <stdio.h>
 
+static TnStr *s_code; /* "code", interned by mod_sys_new */
+
 /* sys.exit(status=None): raise SystemExit(status); SystemExit() without one. */
 static TnValue sys_exit(TnState *st, TnValue *a)
 {
@@ -12,7 +14,7 @@ static TnValue sys_exit(TnState *st, TnValue *a)
     TnValue e = exc_new(st, tn_SystemExit, a[0]);
     if (IS_UNDEF(e))
         return e;
-    if (tn_setattr(st, e, str_intern("code"), code) < 0) {
+    if (tn_setattr(st, e, s_code, code) < 0) {
         tn_decref(e);
         return tn_undef();
     }
@@ -59,7 +61,8 @@ static int set_attr(TnState *st, TnValue ns, const char *name, TnValue v)
 {
     if (IS_UNDEF(v))
         return -1;
-    int rc = dict_set_str(st, ns_dict(ns), str_intern(name), v);
+    TnStr *key = str_intern(name);
+    int rc = key ? dict_set_str(st, ns_dict(ns), key, v) : (tn_no_memory(st), -1);
     tn_decref(v);
     return rc;
 }
@@ -78,6 +81,8 @@ static TnValue version_info(TnState *st)
 
 TnValue mod_sys_new(TnState *st)
 {
+    if (!(s_code = str_intern("code")))
+        return tn_no_memory(st);
     TnValue ns = ns_new(st, "sys");
     if (IS_UNDEF(ns))
         return ns;

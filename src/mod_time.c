@@ -42,6 +42,8 @@ static TnValue time_process_time(TnState *st, TnValue *a)
     return tn_float(clock_seconds(CLOCK_PROCESS_CPUTIME_ID));
 }
 
+static TnStr *s_float; /* "__float__", interned by mod_time_new */
+
 /* Sleeps in steps of at most 50 ms so that Ctrl-C (tn_interrupted) stops it
  * with KeyboardInterrupt. */
 static TnValue time_sleep(TnState *st, TnValue *a)
@@ -49,7 +51,7 @@ static TnValue time_sleep(TnState *st, TnValue *a)
     double secs;
     if (IS_NUMBER(a[0]))
         secs = tn_num_as_double(a[0]);
-    else if (!IS_OBJ(a[0]) || IS_UNDEF(type_lookup(tn_type_of(a[0]), str_intern("__float__"))))
+    else if (!IS_OBJ(a[0]) || IS_UNDEF(type_lookup(tn_type_of(a[0]), s_float)))
         return tn_raise(st, tn_TypeError, "'%s' object cannot be interpreted as an integer",
                         tn_type_name(a[0]));
     else if (tn_as_double(st, a[0], &secs, NULL) < 0)
@@ -98,6 +100,8 @@ static const TnMethodDef time_defs[] = {
 
 TnValue mod_time_new(TnState *st)
 {
+    if (!(s_float = str_intern("__float__")))
+        return tn_no_memory(st);
     TnValue ns = ns_new(st, "time");
     if (IS_UNDEF(ns))
         return ns;

@@ -21,7 +21,8 @@ static inline int mod_set_str(TnState *st, TnValue ns, const char *name, const c
     TnValue v = tn_str(st, text);
     if (IS_UNDEF(v))
         return -1;
-    int rc = dict_set_str(st, ns_dict(ns), str_intern(name), v);
+    TnStr *key = str_intern(name);
+    int rc = key ? dict_set_str(st, ns_dict(ns), key, v) : (tn_no_memory(st), -1);
     tn_decref(v);
     return rc;
 }

@@ -60,8 +60,8 @@ static void free_now(TnObject *o)
 /* Freeing a long chain ([[[...]]] a million deep) would recurse once per level and
  * overflow the C stack, so past a depth the objects wait in a list (linked through
  * their dead refcnt field) and the outermost call frees them one by one. */
-static int free_depth;
-static TnObject *free_later;
+static _Thread_local int free_depth;
+static _Thread_local TnObject *free_later;
 
 void tn_object_free(TnObject *o)
 {
@@ -514,6 +514,47 @@ static TnDict *instance_dict(TnValue obj)
     return ((TnInstance *)AS_OBJ(obj))->dict;
 }
 
+/* x.__next__ / x.__iter__ for any type with those slots (map, zip, list_iterator...):
+ * bound raw natives that call the slot. */
+static TnValue slot_next_fn(TnState *st, const TnValue *args, int nargs, TnStr *const *kwnames,
+                            int nkw)
+{
+    if (nargs != 1 || nkw)
+        return tn_raise(st, tn_TypeError, "expected 0 arguments, got %d", nargs + nkw - 1);
+    TnValue r = tn_next(st, args[0]);
+    if (IS_UNDEF(r) && IS_UNDEF(st->exc))
+        return tn_raise_value(st, tn_ref(tn_obj(tn_StopIteration)));
+    return r;
+}
+
+static TnValue slot_iter_fn(TnState *st, const TnValue *args, int nargs, TnStr *const *kwnames,
+                            int nkw)
+{
+    if (nargs != 1 || nkw)
+        return tn_raise(st, tn_TypeError, "expected 0 arguments, got %d", nargs + nkw - 1);
+    return tn_iter(st, args[0]);
+}
+
+static const TnMethodDef slot_next_def = {"__next__", NULL, NULL, slot_next_fn, "Implement next(self)."};
+static const TnMethodDef slot_iter_def = {"__iter__", NULL, NULL, slot_iter_fn, "Implement iter(self)."};
+
+static TnNative *native_alloc(TnState *st, const TnMethodDef *def, TnSig *sig, TnValue self,
+                              TnValue owner);
+
+/* The bound slot wrapper for `name`, or UNDEF (no exception) if the type lacks it. */
+static TnValue slot_attr(TnState *st, TnValue obj, TnType *t, TnStr *name)
+{
+    const TnMethodDef *def = NULL;
+    if (t->next && strcmp(name->data, "__next__") == 0)
+        def = &slot_next_def;
+    else if (t->iter && strcmp(name->data, "__iter__") == 0)
+        def = &slot_iter_def;
+    if (!def)
+        return tn_undef();
+    TnNative *n = native_alloc(st, def, NULL, obj, tn_undef());
+    return n ? tn_obj(n) : tn_undef();
+}
+
 /* The generic lookup; raise selects whether a missing attribute raises. */
 static TnValue generic_getattr(TnState *st, TnValue obj, TnStr *name, bool raise)
 {
@@ -544,6 +585,11 @@ static TnValue generic_getattr(TnState *st, TnValue obj, TnStr *name, bool raise
     }
     if (!IS_UNDEF(descr))
         return bind(st, descr, obj, t);
+    if (name->data[0] == '_' && (t->next || t->iter)) {
+        TnValue w = slot_attr(st, obj, t, name);
+        if (!IS_UNDEF(w) || !IS_UNDEF(st->exc))
+            return w;
+    }
     if (!raise)
         return tn_undef();
     return tn_raise(st, tn_AttributeError, "'%s' object has no attribute '%s'", t->name,

@@ -244,6 +244,13 @@ struct TnState {
 extern TnState *tn_state;
 /* Set by the SIGINT handler; polled at safe points (loop back-edges, calls, kernels). */
 extern volatile sig_atomic_t tn_interrupted;
+/* For natives and kernels that loop without the evaluator: when Ctrl-C was pressed, clears
+ * the flag, raises KeyboardInterrupt and returns -1; else 0. Inline so a hot loop pays one load. */
+int tn_raise_interrupt(TnState *st);
+static inline int tn_poll_interrupt(TnState *st)
+{
+    return __builtin_expect(tn_interrupted != 0, 0) ? tn_raise_interrupt(st) : 0;
+}
 
 /* ----------------------------------------------------------------- errors */
 /* Raise an exception of `type` with a printf-formatted message. Return V_UNDEF /

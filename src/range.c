@@ -160,6 +160,10 @@ static TnValue rangeiter_next(TnState *st, TnValue self)
     TnRangeIter *it = (TnRangeIter *)AS_OBJ(self);
     if (it->left <= 0)
         return tn_undef();
+    /* list(range(10**12)), sum(range(...)): natives drain ranges without the evaluator's
+     * loop polls, so Ctrl-C is checked here */
+    if (tn_poll_interrupt(st) < 0)
+        return tn_undef();
     it->left--;
     int64_t v = it->cur;
     it->cur = (int64_t)((uint64_t)it->cur + (uint64_t)it->step);

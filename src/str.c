@@ -50,12 +50,25 @@ static void str_dealloc(TnObject *o)
     tn_free(o);
 }
 
-/* A new, not interned string object (no sharing). */
-static TnStr *str_make(TnState *st, const char *s, int64_t len)
+/* A new, not interned string object (no sharing). `raw` bypasses fault injection
+ * and aborts when memory is really exhausted (interned names: callers rely on
+ * str_intern never failing). */
+static TnStr *str_make_impl(TnState *st, const char *s, int64_t len, bool raw)
 {
-    TnStr *r = tn_alloc_object(st, &tn_str_type, sizeof(TnStr) + (size_t)len + 1);
-    if (!r)
-        return NULL;
+    TnStr *r;
+    if (raw) {
+        r = calloc(1, sizeof(TnStr) + (size_t)len + 1);
+        if (!r) {
+            fputs("tn: out of memory interning a name\n", stderr);
+            abort();
+        }
+        r->head.refcnt = 1;
+        r->head.type = &tn_str_type;
+    } else {
+        r = tn_alloc_object(st, &tn_str_type, sizeof(TnStr) + (size_t)len + 1);
+        if (!r)
+            return NULL;
+    }
     r->len = len;
     if (len)
         memcpy(r->data, s, (size_t)len);
@@ -69,6 +82,11 @@ static TnStr *str_make(TnState *st, const char *s, int64_t len)
     return r;
 }
 
+static TnStr *str_make(TnState *st, const char *s, int64_t len)
+{
+    return str_make_impl(st, s, len, false);
+}
+
 /* Intern table: open addressing on the string hash; it owns one reference each. */
 static TnStr **itab;
 static int64_t itab_cap, itab_n;
@@ -76,9 +94,11 @@ static int64_t itab_cap, itab_n;
 static bool itab_grow(void)
 {
     int64_t ncap = itab_cap ? itab_cap * 2 : 1024;
-    TnStr **nt = tn_calloc((size_t)ncap, sizeof(TnStr *));
-    if (!nt)
-        return false;
+    TnStr **nt = calloc((size_t)ncap, sizeof(TnStr *));
+    if (!nt) {
+        fputs("tn: out of memory interning a name\n", stderr);
+        abort();
+    }
     for (int64_t i = 0; i < itab_cap; i++) {
         TnStr *s = itab[i];
         if (!s)
@@ -88,7 +108,7 @@ static bool itab_grow(void)
             j = (j + 1) & (ncap - 1);
         nt[j] = s;
     }
-    tn_free(itab);
+    free(itab);
     itab = nt;
     itab_cap = ncap;
     return true;
@@ -105,9 +125,7 @@ TnStr *str_intern_n(const char *s, int64_t len)
     }
     if ((itab_n + 1) * 2 > itab_cap && !itab_grow())
         return NULL;
-    TnStr *r = str_make(NULL, s, len);
-    if (!r)
-        return NULL;
+    TnStr *r = str_make_impl(NULL, s, len, true);
     r->interned = 1;
     int64_t j = (int64_t)(h & (uint64_t)(itab_cap - 1));
     while (itab[j])
@@ -128,7 +146,7 @@ void str_intern_fini(void)
     for (int64_t i = 0; i < itab_cap; i++)
         if (itab[i])
             tn_obj_decref(itab[i]);
-    tn_free(itab);
+    free(itab);
     itab = NULL;
     itab_cap = itab_n = 0;
 }
@@ -1560,6 +1578,119 @@ oom:
     return tn_no_memory(st);
 }
 
+/* str.maketrans(x[, y[, z]]): a dict from code points to replacements. */
+static TnValue str_maketrans(TnState *st, TnValue *a)
+{
+    TnValue d = dict_new(st);
+    if (IS_UNDEF(d))
+        return d;
+    if (IS_UNDEF(a[1])) {
+        if (!tn_is_dict(a[0])) {
+            tn_decref(d);
+            return tn_raise(st, tn_TypeError,
+                            "if you give only one argument to maketrans it must be a dict");
+        }
+        int64_t pos = 0;
+        TnValue k, v;
+        while (dict_next(AS_DICT(a[0]), &pos, &k, &v)) {
+            TnValue key = k;
+            if (IS_STR(k)) {
+                if (AS_STR(k)->nchars != 1) {
+                    tn_decref(d);
+                    return tn_raise(st, tn_ValueError,
+                                    "string keys in translate table must be of length 1");
+                }
+                int64_t p = 0;
+                key = tn_int(utf8_next(AS_STR(k)->data, AS_STR(k)->len, &p));
+            } else if (!IS_INTLIKE(k)) {
+                tn_decref(d);
+                return tn_raise(st, tn_TypeError, "keys in translate table must be strings or integers");
+            }
+            if (dict_set(st, AS_DICT(d), key, v) < 0) {
+                tn_decref(d);
+                return tn_undef();
+            }
+        }
+        return d;
+    }
+    if (!IS_STR(a[0]) || !IS_STR(a[1])) {
+        tn_decref(d);
+        return tn_raise(st, tn_TypeError, "maketrans() argument %d must be str, not %s",
+                        IS_STR(a[0]) ? 2 : 1, tn_type_name(IS_STR(a[0]) ? a[1] : a[0]));
+    }
+    TnStr *x = AS_STR(a[0]), *y = AS_STR(a[1]);
+    if (x->nchars != y->nchars) {
+        tn_decref(d);
+        return tn_raise(st, tn_ValueError, "the first two maketrans arguments must have equal length");
+    }
+    int64_t px = 0, py = 0;
+    while (px < x->len) {
+        uint32_t cx = utf8_next(x->data, x->len, &px), cy = utf8_next(y->data, y->len, &py);
+        if (dict_set(st, AS_DICT(d), tn_int(cx), tn_int(cy)) < 0) {
+            tn_decref(d);
+            return tn_undef();
+        }
+    }
+    if (!IS_UNDEF(a[2])) {
+        if (!IS_STR(a[2])) {
+            tn_decref(d);
+            return tn_raise(st, tn_TypeError, "maketrans() argument 3 must be str, not %s",
+                            tn_type_name(a[2]));
+        }
+        TnStr *z = AS_STR(a[2]);
+        int64_t pz = 0;
+        while (pz < z->len)
+            if (dict_set(st, AS_DICT(d), tn_int(utf8_next(z->data, z->len, &pz)), tn_none()) < 0) {
+                tn_decref(d);
+                return tn_undef();
+            }
+    }
+    return d;
+}
+
+/* str.translate(table): table[ord(c)] is a str, a code point, or None (delete). */
+static TnValue str_translate(TnState *st, TnValue *a)
+{
+    TnStr *s = SELF;
+    TnBuf b = {0};
+    int64_t p = 0;
+    while (p < s->len) {
+        int64_t start = p;
+        uint32_t c = utf8_next(s->data, s->len, &p);
+        TnValue r = tn_getitem(st, a[1], tn_int(c));
+        bool ok = true;
+        if (IS_UNDEF(r)) {
+            if (!tn_error_matches(st, tn_LookupError)) {
+                buf_free(&b);
+                return r;
+            }
+            tn_clear_error(st);
+            ok = buf_putn(&b, s->data + start, (size_t)(p - start));
+        } else if (IS_STR(r)) {
+            ok = buf_putn(&b, AS_STR(r)->data, (size_t)AS_STR(r)->len);
+        } else if (IS_INTLIKE(r)) {
+            if (AS_INT(r) < 0 || AS_INT(r) > 0x10FFFF) {
+                buf_free(&b);
+                return tn_raise(st, tn_ValueError, "character mapping must be in range(0x110000)");
+            }
+            char enc[4];
+            ok = buf_putn(&b, enc, (size_t)utf8_encode((uint32_t)AS_INT(r), enc));
+        } else if (!IS_NONE(r)) {
+            TnValue bad = r;
+            buf_free(&b);
+            tn_raise(st, tn_TypeError, "character mapping must return integer, None or str");
+            tn_decref(bad);
+            return tn_undef();
+        }
+        tn_decref(r);
+        if (!ok) {
+            buf_free(&b);
+            return tn_no_memory(st);
+        }
+    }
+    return buf_to_str(st, &b);
+}
+
 static TnValue str_encode(TnState *st, TnValue *a)
 {
     return tn_raise(st, tn_NotImplementedError, "str.encode: tn has no bytes type");
@@ -1622,6 +1753,9 @@ static const TnMethodDef str_methods[] = {
     {"removesuffix", str_removesuffix, "removesuffix(self, suffix, /)", NULL, "Return a str with the given suffix string removed if present."},
     {"expandtabs", str_expandtabs, "expandtabs(self, tabsize=8)", NULL, "Return a copy where all tab characters are expanded using spaces."},
     {"format", str_format_method, "format(self, /, *args, **kwargs)", NULL, "Return a formatted version of S, using substitutions from args and kwargs."},
+    {"maketrans", str_maketrans, "maketrans(x, y=?, z=?, /)", NULL, "Return a translation table usable for str.translate()."},
+    {"translate", str_translate, "translate(self, table, /)", NULL, "Replace each character in the string using the given translation table."},
+    {"format_map", str_format_map, "format_map(self, mapping, /)", NULL, "Return a formatted version of S, using substitutions from mapping."},
     {"encode", str_encode, "encode(self, encoding='utf-8', errors='strict')", NULL, "Encode the string (not supported: tn has no bytes)."},
     {"__format__", str_format_spec, "__format__(self, format_spec, /)", NULL, "Return a formatted version of the string as described by format_spec."},
     {"__getnewargs__", str_getnewargs, "__getnewargs__(self, /)", NULL, NULL},

@@ -218,7 +218,9 @@ sm = [('  Hello World  ', 'strip', ()), ('xxhixx', 'strip', ('x',)), ('  a  ', '
       ('abc', 'strip', (1,)), ('ab', 'center', (5, 'xy')), ('hello', 'title', ()), ("they're", 'title', ()),
       ('Hello World', 'istitle', ()), ('a b', 'split', (' ',)), ('aXbXc', 'split', ('X', 1)),
       ('', 'split', ()), ('', 'split', (',',)), ('abc', 'startswith', ('',)), ('abc', 'startswith', ('b', 1)),
-      ('abc', 'endswith', ('b', 0, 2))]
+      ('abc', 'endswith', ('b', 0, 2)), ('hello', 'translate', ({104: 'J', 108: None, 111: 121},)),
+      ('abc', 'maketrans', ('ab', 'xy')), ('abc', 'maketrans', ('a', 'bc')), ('{a}-{b}', 'format_map', ({'a': 1, 'b': 'x'},)),
+      ('abc', 'maketrans', ('ab', 'xy', 'c')), ('abc', 'translate', (str.maketrans('ab', 'xy', 'c'),))]
 mk = []
 out.append('static const struct { const char *self; const char *method; TnValue (*make)(void); const char *expect; } str_cases[] = {')
 for i, (s, m, a) in enumerate(sm):

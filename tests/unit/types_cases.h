@@ -1651,6 +1651,12 @@ static TnValue sm_v75(void) { return T1(S(",")); }
 static TnValue sm_v76(void) { return T1(S("")); }
 static TnValue sm_v77(void) { return T2(S("b"), tn_int(1LL)); }
 static TnValue sm_v78(void) { return T3(S("b"), tn_int(0LL), tn_int(2LL)); }
+static TnValue sm_v79(void) { return T1(D3(tn_int(104LL), S("J"), tn_int(108LL), tn_none(), tn_int(111LL), tn_int(121LL))); }
+static TnValue sm_v80(void) { return T2(S("ab"), S("xy")); }
+static TnValue sm_v81(void) { return T2(S("a"), S("bc")); }
+static TnValue sm_v82(void) { return T1(D2(S("a"), tn_int(1LL), S("b"), S("x"))); }
+static TnValue sm_v83(void) { return T3(S("ab"), S("xy"), S("c")); }
+static TnValue sm_v84(void) { return T1(D3(tn_int(97LL), tn_int(120LL), tn_int(98LL), tn_int(121LL), tn_int(99LL), tn_none())); }
 static TnValue ar_a0(void) { return tn_int(7LL); }
 static TnValue ar_b0(void) { return tn_int(2LL); }
 static TnValue ar_a1(void) { return tn_int(-7LL); }
@@ -3696,6 +3702,12 @@ static const struct { const char *self; const char *method; TnValue (*make)(void
     {"abc", "startswith", sm_v76, "True"},
     {"abc", "startswith", sm_v77, "True"},
     {"abc", "endswith", sm_v78, "True"},
+    {"hello", "translate", sm_v79, "'Jey'"},
+    {"abc", "maketrans", sm_v80, "{97: 120, 98: 121}"},
+    {"abc", "maketrans", sm_v81, "ValueError: the first two maketrans arguments must have equal length"},
+    {"{a}-{b}", "format_map", sm_v82, "'1-x'"},
+    {"abc", "maketrans", sm_v83, "{97: 120, 98: 121, 99: None}"},
+    {"abc", "translate", sm_v84, "'xy'"},
 };
 static const struct { const char *s; const char *repr; } str_reprs[] = {
     {"abc", "'abc'"},

@@ -65,6 +65,7 @@ static TnValue mk_dict(int n, ...)
 #define L3(...) mk_seq(true, 3, __VA_ARGS__)
 #define D1(...) mk_dict(1, __VA_ARGS__)
 #define D2(...) mk_dict(2, __VA_ARGS__)
+#define D3(...) mk_dict(3, __VA_ARGS__)
 
 #include "types_cases.h"
 
@@ -786,12 +787,14 @@ static void test_sig(void)
 static void test_deep(void)
 {
     TnValue l = list_new(st, 0);
+    bool ok = true;
     for (int i = 0; i < 1000000; i++) {
         TnValue outer = list_new(st, 0);
-        TRUE_(list_append(st, AS_LIST(outer), l) == 0);
+        ok = ok && list_append(st, AS_LIST(outer), l) == 0;
         tn_decref(l);
         l = outer;
     }
+    TRUE_(ok);
     char *r = show_repr(tn_ref(l));
     TRUE_(strncmp(r, "RecursionError: maximum recursion depth exceeded", 48) == 0);
     free(r);
