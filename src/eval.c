@@ -328,7 +328,8 @@ static inline TnValue float_binop_fast(int op, double a, double b, bool *done)
 }
 
 /* a op b with unboxed fast paths; steals nothing. */
-static inline TnValue binop(TnState *st, int op, TnValue a, TnValue b, bool inplace)
+static inline __attribute__((always_inline)) TnValue binop(TnState *st, int op, TnValue a, TnValue b,
+                                                             bool inplace)
 {
     bool done;
     if (a.tag == V_INT && b.tag == V_INT) {
@@ -689,7 +690,17 @@ static __attribute__((noinline)) TnValue eval_call(TnState *st, TnFrameInfo *f, 
             eval_record(st, f, n);
         return result;
     }
-    TnValue fn = operand(st, f, callee);
+    TnValue fn = tn_undef();
+    if (callee->kind == AST_NAME && callee->scope == SCOPE_GLOBAL && !f->locals_dict) {
+        /* calls of global functions: the cached dict entry, without a dispatch */
+        int64_t ix = callee->ival - 1;
+        TnDict *g = f->globals;
+        if (ix >= 0 && ix < g->nentries && g->entries[ix].key.tag == V_OBJ &&
+            g->entries[ix].key.u.o == (TnObject *)callee->cache)
+            fn = tn_ref(g->entries[ix].value);
+    }
+    if (IS_UNDEF(fn))
+        fn = operand(st, f, callee);
     if (IS_UNDEF(fn))
         return fn;
     if (IS_FUNCTION(fn) && direct_callable(AS_FUNCTION(fn), n, false)) {
@@ -1364,13 +1375,41 @@ EVAL_FN eval_andor(TnState *st, TnFrameInfo *f, TnAst *n)
     return eval(st, f, n->b);
 }
 
+/* Truth of a condition: 1, 0 or -1 on error. A comparison of two ints (the usual
+ * loop and branch test) is decided here without making a bool value. */
+static inline int condition(TnState *st, TnFrameInfo *f, TnAst *c)
+{
+    if (c->kind == AST_COMPARE && c->items.n == 2 && c->cmpops[0] <= CMP_GE) {
+        TnAst *l = c->items.items[0], *r = c->items.items[1];
+        TnValue a = l->kind == AST_INT ? tn_int(l->ival)
+                    : (l->kind == AST_NAME && l->scope == SCOPE_LOCAL) ? f->slots[l->slot]
+                                                                         : tn_undef();
+        TnValue b = r->kind == AST_INT ? tn_int(r->ival)
+                    : (r->kind == AST_NAME && r->scope == SCOPE_LOCAL) ? f->slots[r->slot]
+                                                                         : tn_undef();
+        if (a.tag == V_INT && b.tag == V_INT) {
+            int64_t x = a.u.i, y = b.u.i;
+            switch (c->cmpops[0]) {
+            case CMP_LT: return x < y;
+            case CMP_LE: return x <= y;
+            case CMP_EQ: return x == y;
+            case CMP_NE: return x != y;
+            case CMP_GT: return x > y;
+            default: return x >= y;
+            }
+        }
+    }
+    TnValue v = eval(st, f, c);
+    if (IS_UNDEF(v))
+        return -1;
+    int t = v.tag == V_BOOL ? (int)v.u.i : tn_truthy(st, v);
+    tn_decref(v);
+    return t;
+}
+
 EVAL_FN eval_ifexp(TnState *st, TnFrameInfo *f, TnAst *n)
 {
-    TnValue a = eval(st, f, n->a);
-    if (IS_UNDEF(a))
-        return a;
-    int t = a.tag == V_BOOL ? (int)a.u.i : tn_truthy(st, a);
-    tn_decref(a);
+    int t = condition(st, f, n->a);
     if (t < 0)
         return tn_undef();
     return operand(st, f, t ? n->b : n->c);
@@ -1693,11 +1732,7 @@ static ExecStatus exec_while(TnState *st, TnFrameInfo *f, TnAst *n)
     for (;;) {
         if (POLL_INTERRUPT(st))
             return EX_ERROR;
-        TnValue c = eval(st, f, n->a);
-        if (IS_UNDEF(c))
-            return EX_ERROR;
-        int t = c.tag == V_BOOL ? (int)c.u.i : tn_truthy(st, c);
-        tn_decref(c);
+        int t = condition(st, f, n->a);
         if (t < 0)
             return EX_ERROR;
         if (!t)
@@ -1766,11 +1801,7 @@ static ExecStatus exec_for(TnState *st, TnFrameInfo *f, TnAst *n)
 
 static ExecStatus exec_if(TnState *st, TnFrameInfo *f, TnAst *n)
 {
-    TnValue c = eval(st, f, n->a);
-    if (IS_UNDEF(c))
-        return EX_ERROR;
-    int t = c.tag == V_BOOL ? (int)c.u.i : tn_truthy(st, c);
-    tn_decref(c);
+    int t = condition(st, f, n->a);
     if (t < 0)
         return EX_ERROR;
     return exec_block(st, f, t ? &n->body : &n->orelse);
