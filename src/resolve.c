@@ -12,6 +12,7 @@
  * slots live in the frame of the enclosing function or module.
  */
 #include "resolve.h"
+#include "interp.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -639,4 +640,27 @@ done:
     free(r.refs);
     free(r.scopes);
     return rc;
+}
+
+/* locals() of a function frame: a new dict of every bound local and cell, by name. */
+TnValue resolve_frame_locals(TnState *st, TnScope *sc, const TnValue *slots)
+{
+    TnValue d = dict_new(st);
+    if (IS_UNDEF(d))
+        return d;
+    for (int i = 0; i < sc->nsyms; i++) {
+        TnSym *sym = sc->syms[i];
+        if (sym->slot < 0 || sym->global_decl)
+            continue;
+        TnValue v = slots[sym->slot];
+        if (sym->cell && IS_OBJ(v))
+            v = ((TnCell *)AS_OBJ(v))->v;
+        if (IS_UNDEF(v))
+            continue;
+        if (dict_set_str(st, AS_DICT(d), sym->name, v) < 0) {
+            tn_decref(d);
+            return tn_undef();
+        }
+    }
+    return d;
 }

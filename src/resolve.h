@@ -45,4 +45,7 @@ struct TnScope {
  * trees; returns -1 then. */
 TN_MUST_CHECK int tn_resolve(TnState *st, TnArena *arena, TnAst *module);
 
+/* locals() of a function frame: a new dict of its bound names (or UNDEF + error). */
+TN_MUST_CHECK TnValue resolve_frame_locals(TnState *st, TnScope *sc, const TnValue *slots);
+
 #endif

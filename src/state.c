@@ -130,6 +130,13 @@ static int init_builtins(TnState *st)
     return 0;
 }
 
+/* locals() inside a function (builtins.c asks through a hook) */
+static TnValue frame_locals(TnState *st)
+{
+    TnFrameInfo *f = st->frame;
+    return resolve_frame_locals(st, f->func->scope, f->slots);
+}
+
 TnState *tn_init(int argc, char **argv)
 {
     TnState *st = calloc(1, sizeof(TnState));
@@ -141,6 +148,7 @@ TnState *tn_init(int argc, char **argv)
     if (types_init(st) < 0 || exc_init(st) < 0 || func_types_init(st) < 0)
         goto fail;
     eval_names_init();
+    builtins_locals_hook = frame_locals;
     TnValue mods = dict_new(st);
     if (IS_UNDEF(mods))
         goto fail;
