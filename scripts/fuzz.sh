@@ -27,17 +27,24 @@ for n in $names; do targets="$targets build/fuzz_$n"; done
 make -s -j"$jobs" $targets || exit 2
 
 mkdir -p build/fuzz-logs
+root=$(pwd)
 run_one() {
     n=$1
     mkdir -p "build/fuzz-corpus/$n" "build/fuzz-artifacts/$n"
-    set -- "build/fuzz_$n" "build/fuzz-corpus/$n"
-    [ -d "tests/fuzz/corpus_$n" ] && set -- "$@" "tests/fuzz/corpus_$n"
-    [ -f "tests/fuzz/$n.dict" ] && set -- "$@" "-dict=tests/fuzz/$n.dict"
+    # absolute paths: the harnesses that run programs chdir to a private folder
+    set -- "$root/build/fuzz_$n" "$root/build/fuzz-corpus/$n"
+    [ -d "tests/fuzz/corpus_$n" ] && set -- "$@" "$root/tests/fuzz/corpus_$n"
+    [ -f "tests/fuzz/$n.dict" ] && set -- "$@" "-dict=$root/tests/fuzz/$n.dict"
+    # NAME.options: extra flags for one harness (e.g. eval's -detect_leaks=0, see the file)
+    [ -f "tests/fuzz/$n.options" ] && set -- "$@" $(grep -v '^#' "tests/fuzz/$n.options")
     # -close_fd_mask=3: the programs' own output and tracebacks are noise; libFuzzer still
     # reports crashes. -timeout: an input Ctrl-C cannot stop within 10 s is a finding.
+    # without LeakSanitizer's per-input check, its report at exit must go too
+    leaks=1
+    case " $* " in *" -detect_leaks=0 "*) leaks=0 ;; esac
     # shellcheck disable=SC2086
-    "$@" -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 -close_fd_mask=3 \
-        -print_final_stats=1 -artifact_prefix="build/fuzz-artifacts/$n/" ${FUZZ_ARGS:-} \
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=$leaks} "$@" -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 -close_fd_mask=3 \
+        -print_final_stats=1 -artifact_prefix="$root/build/fuzz-artifacts/$n/" ${FUZZ_ARGS:-} \
         </dev/null >"build/fuzz-logs/$n.log" 2>&1
     status=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "build/fuzz-logs/$n.log" | tail -n 1)

@@ -177,6 +177,9 @@ TnValue function_run(TnState *st, TnFunction *fn, TnValue *slots)
         tn_raise(st, tn_RecursionError, "maximum recursion depth exceeded");
         goto done;
     }
+    /* natives calling back (sorted's key, map, hooks) pass no evaluator poll: check here */
+    if (tn_poll_interrupt(st) < 0)
+        goto done;
     for (int i = 0; i < sc->ncells; i++) {
         int s = sc->cell_slots[i];
         TnValue c = cell_new(st, slots[s]);

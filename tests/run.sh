@@ -8,7 +8,8 @@
 #                    A .tn without .out is a helper (a module to import) and is not run.
 # tests/**/NAME.tni  piped to TN on stdin (a session that echoes values); same checks.
 # tests/repl/*.sh    pty-driven REPL tests: `bash FILE TN`, must exit 0.
-# tests/unit/*_run.sh  unit-test scripts of the other parts: `sh FILE ROOT` in ROOT, must exit 0.
+# tests/unit/*_run.sh  unit-test scripts of the other parts: `sh FILE ROOT` in ROOT with $TN set
+#                    to the binary under test, must exit 0.
 # Any sanitizer report on stderr fails the test, whatever the exit status.
 set -u
 
@@ -64,7 +65,8 @@ if [ "${1:-}" = "--one" ]; then
         [ $status -eq 0 ] || fail "exit status $status" "$out"
         ;;
     *)
-        (cd "$root" && exec timeout -k 5 600 sh "$file" "$root" >"$out" 2>&1)
+        # TN: the binary under test, for unit scripts that run it (alloc sweep, interrupts)
+        (cd "$root" && TN=$tn exec timeout -k 5 600 sh "$file" "$root" >"$out" 2>&1)
         status=$?
         [ $status -eq 0 ] || { tail -n 8 "$out" >"$tmp/$n.why" && fail "exit status $status" "$tmp/$n.why"; }
         ;;
