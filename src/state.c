@@ -3,6 +3,7 @@
 #include "exc.h"
 #include "interp.h"
 #include "modules.h"
+#include "plot.h"
 #include "tensor.h"
 #include "types.h"
 #include <stdio.h>
@@ -113,7 +114,8 @@ static int init_builtins(TnState *st)
     if (IS_UNDEF(b))
         return -1;
     st->builtins = AS_DICT(b);
-    if (builtins_init(st, st->builtins) < 0 || exc_add_builtins(st, st->builtins) < 0)
+    if (builtins_init(st, st->builtins) < 0 || exc_add_builtins(st, st->builtins) < 0 ||
+        plot_init(st, st->builtins) < 0)
         return -1;
     static const struct {
         const char *name;
