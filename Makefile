@@ -107,10 +107,13 @@ build/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZHDR) $(FUZZOBJ)
 	$(FUZZCC) -std=c11 $(CPPFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZOBJ) $(LDLIBS) -lrt
 build/fuzz/build/%.o: build/%.c build/parser.h
 	@mkdir -p $(dir $@)
-	$(FUZZCC) -std=c11 -w $(CPPFLAGS) $(FUZZFLAGS) -c $< -o $@
+	$(FUZZCC) -std=c11 -w $(CPPFLAGS) $(FUZZFLAGS) -MMD -MP -c $< -o $@
 build/fuzz/%.o: %.c build/parser.h
 	@mkdir -p $(dir $@)
-	$(FUZZCC) -std=c11 -w $(CPPFLAGS) $(FUZZFLAGS) -c $< -o $@
+	$(FUZZCC) -std=c11 -w $(CPPFLAGS) $(FUZZFLAGS) -MMD -MP -c $< -o $@
+# the objects are intermediate to make's pattern chain: keep them when a link fails
+.SECONDARY: $(FUZZOBJ)
+-include $(FUZZOBJ:.o=.d)
 
 # The same harnesses without libFuzzer, for tests/unit/fuzz_regress_run.sh: replay_main.c feeds
 # them files. build/replay/ links the ordinary objects, build/replay-asan/ the ASan ones.

@@ -379,6 +379,11 @@ static TnTensor *einsum_bmm(TnState *st, TnTensor *a, TnTensor *b)
     TnTensor *ga = wb ? gemm_ready(st, wa) : NULL, *gb = ga ? gemm_ready(st, wb) : NULL;
     TnTensor *out = gb ? tensor_empty_ex(st, wt, 3, shape, a->sizes[2] == 0) : NULL;
     if (out && a->sizes[2] > 0 && tensor_numel(out) > 0) bgemm_run(wt, ga, gb, out);
+    /* a Ctrl-C stopped the gemm part-way (gemm.c): the result is incomplete */
+    if (out && tn_poll_interrupt(st) < 0) {
+        tn_obj_decref(out);
+        out = NULL;
+    }
     tn_obj_decref(wa);
     tn_obj_decref(wb);
     tn_obj_decref(ga);

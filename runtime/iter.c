@@ -1,6 +1,9 @@
 /* iter.c: strided N-d iteration, broadcasting, coalescing and the two-thread split. */
 #include "iter.h"
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -135,24 +138,72 @@ void iter_run(TnIter *it, TnLoopFn fn, void *ctx, bool parallel)
     parallel_for(n, ITER_PARALLEL_GRAIN, iter_range, &job);
 }
 
-typedef struct {
+/* ------------------------------------------------------------ thread pool */
+/* The machine has two cores, so the pool is one persistent worker that runs the upper half of
+ * each parallel_for while the caller runs the lower half. Creating a thread per op would cost
+ * tens of microseconds, as much as the work it splits. The caller spins briefly before sleeping
+ * on the condition variable, because the halves usually finish close together. */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t wake, done;
+    bool started, broken;
+    _Atomic bool pending; /* a job is posted and not finished */
     TnRangeFn fn;
     void *ctx;
     int64_t begin, end;
-} RangeJob;
+} pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
 
-static void *range_thread(void *arg)
+static inline void cpu_relax(void)
 {
-    RangeJob *j = arg;
-    j->fn(j->ctx, j->begin, j->end);
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Held by the thread using the pool; a parallel_for nested in a job runs serially. */
+static pthread_mutex_t pool_owner = PTHREAD_MUTEX_INITIALIZER;
+
+static void *pool_worker(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&pool.mu);
+    for (;;) {
+        while (!atomic_load(&pool.pending))
+            pthread_cond_wait(&pool.wake, &pool.mu);
+        pthread_mutex_unlock(&pool.mu);
+        pool.fn(pool.ctx, pool.begin, pool.end);
+        pthread_mutex_lock(&pool.mu);
+        atomic_store(&pool.pending, false);
+        pthread_cond_signal(&pool.done);
+    }
     return NULL;
 }
 
+/* Starts the worker with every signal blocked (Ctrl-C belongs to the interpreter thread). */
+static bool pool_start(void)
+{
+    if (pool.started || pool.broken)
+        return pool.started;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_t th;
+    pool.started = pthread_create(&th, NULL, pool_worker, NULL) == 0;
+    pool.broken = !pool.started;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (pool.started)
+        pthread_detach(th);
+    return pool.started;
+}
+
+/* Threads for elementwise work: TN_NUM_THREADS=1 turns the pool off; else two when the
+ * machine has two CPUs or more. */
 static int ncpu(void)
 {
     static int n;
     if (!n) {
-        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        const char *e = getenv("TN_NUM_THREADS");
+        long c = e && atoi(e) > 0 ? atoi(e) : sysconf(_SC_NPROCESSORS_ONLN);
         n = c < 1 ? 1 : c > 2 ? 2 : (int)c;
     }
     return n;
@@ -162,17 +213,30 @@ void parallel_for(int64_t n, int64_t grain, TnRangeFn fn, void *ctx)
 {
     if (n <= 0)
         return;
-    if (n < grain || ncpu() < 2) {
+    if (n < grain || ncpu() < 2 || pthread_mutex_trylock(&pool_owner) != 0) {
+        fn(ctx, 0, n);
+        return;
+    }
+    if (!pool_start()) {
+        pthread_mutex_unlock(&pool_owner);
         fn(ctx, 0, n);
         return;
     }
     int64_t mid = n / 2;
-    RangeJob other = {fn, ctx, mid, n};
-    pthread_t th;
-    if (pthread_create(&th, NULL, range_thread, &other) != 0) {
-        fn(ctx, 0, n);
-        return;
-    }
+    pthread_mutex_lock(&pool.mu);
+    pool.fn = fn;
+    pool.ctx = ctx;
+    pool.begin = mid;
+    pool.end = n;
+    atomic_store(&pool.pending, true);
+    pthread_cond_signal(&pool.wake);
+    pthread_mutex_unlock(&pool.mu);
     fn(ctx, 0, mid);
-    pthread_join(th, NULL);
+    for (int spin = 0; spin < 20000 && atomic_load(&pool.pending); spin++)
+        cpu_relax();
+    pthread_mutex_lock(&pool.mu);
+    while (atomic_load(&pool.pending))
+        pthread_cond_wait(&pool.done, &pool.mu);
+    pthread_mutex_unlock(&pool.mu);
+    pthread_mutex_unlock(&pool_owner);
 }

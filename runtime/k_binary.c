@@ -6,7 +6,7 @@
 /* One loop: out[i] = EXPR(a, b). Three fast paths the compiler vectorises (all
  * contiguous, b broadcast, a broadcast) and a general strided path. */
 #define BLOOP(NAME, TI, TO, EXPR)                                                             \
-    static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                        \
+    TN_KERNEL static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                        \
     {                                                                                         \
         TnKernelStatus *ks = ctx;                                                             \
         (void)ks;                                                                             \

@@ -7,6 +7,15 @@
 
 #include "iter.h"
 
+/* Kernel loops are compiled at -O3, because -O2 vectorises only loops of known trip count, and
+ * cloned for AVX2, chosen when the program loads. The clones have no FMA, so a * b + c still
+ * rounds twice as in PyTorch. Sanitizer builds keep plain functions. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define TN_KERNEL __attribute__((target_clones("avx2", "default"), optimize("O3")))
+#else
+#define TN_KERNEL
+#endif
+
 /* dtype indices, as in TnDType */
 enum { K_BOOL, K_I32, K_I64, K_F32, K_F64, K_NTYPES };
 
@@ -116,5 +125,19 @@ typedef enum {
 enum { UK_S, UK_F, UK_B };
 extern const int k_unary_kind[UN_COUNT];
 extern const TnLoopFn k_unary_loops[UN_COUNT][K_NTYPES];
+
+/* k_sum.c: floating sums in PyTorch's exact order of additions. The reduction is described
+ * by the input's shape and two byte-stride lists: the input's, and the output's with 0 for
+ * every reduced dim. The output (float32, or float64 when f64) must be zero-filled; sums are
+ * added into it. */
+#define KSUM_MAX_DIMS 16
+typedef struct {
+    int ndim;
+    int64_t sizes[KSUM_MAX_DIMS], in_strides[KSUM_MAX_DIMS], out_strides[KSUM_MAX_DIMS];
+} KSumDims;
+void ksum_run(const KSumDims *d, char *out, const char *in, bool f64);
+/* The sum of n contiguous elements (a whole contiguous tensor), as 0 + ksum_run's. */
+float ksum_flat_f32(const float *x, int64_t n);
+double ksum_flat_f64(const double *x, int64_t n);
 
 #endif

@@ -109,8 +109,54 @@ static int operand_shape(TnOperand a, TnOperand b, TnState *st, int *nd, int64_t
                            shape);
 }
 
+/* A kernel over flat, contiguous operands, split across threads when large. */
+typedef struct {
+    TnLoopFn fn;
+    char *p[3];
+    int64_t es[3];
+} FlatJob;
+
+static void flat_range(void *ctx, int64_t begin, int64_t end)
+{
+    FlatJob *j = ctx;
+    char *p[3] = {j->p[0] + begin * j->es[0], j->p[1] + begin * j->es[1],
+                  j->p[2] + begin * j->es[2]};
+    TnKernelStatus ks = {0};
+    j->fn(p, j->es, end - begin, &ks);
+}
+
+/* Same-dtype floating tensors of one shape, both contiguous: the result type is their dtype
+ * (bool for comparisons), nothing broadcasts and no kernel can fail, so one flat loop does it
+ * without the iterator. This is the whole cost of small-tensor loops, and the common case of
+ * large ones. Returns NULL without an exception when the operands do not qualify. */
+static TnTensor *binary_fast(TnState *st, TnBinaryOp op, TnTensor *a, TnTensor *b, bool *failed)
+{
+    TnDType dt = a->dtype;
+    if (b->dtype != dt || !DT_IS_FLOAT(dt) || BOP_IS_LOGICAL(op) || !k_binary_loops[op][dt] ||
+        a->ndim != b->ndim || memcmp(a->sizes, b->sizes, sizeof(int64_t) * (size_t)a->ndim) != 0 ||
+        !tensor_is_contiguous(a) || !tensor_is_contiguous(b))
+        return NULL;
+    TnDType outdt = BOP_IS_CMP(op) ? DT_BOOL : dt;
+    TnTensor *out = tensor_empty(st, outdt, a->ndim, a->sizes);
+    if (!out) {
+        *failed = true;
+        return NULL;
+    }
+    FlatJob j = {k_binary_loops[op][dt],
+                 {tensor_ptr(out), tensor_ptr(a), tensor_ptr(b)},
+                 {DT_SIZE(outdt), DT_SIZE(dt), DT_SIZE(dt)}};
+    parallel_for(tensor_numel(out), ITER_PARALLEL_GRAIN, flat_range, &j);
+    return out;
+}
+
 TnTensor *op_binary(TnState *st, TnBinaryOp op, TnOperand a, TnOperand b)
 {
+    if (a.t && b.t) {
+        bool failed = false;
+        TnTensor *r = binary_fast(st, op, a.t, b.t, &failed);
+        if (r || failed)
+            return r;
+    }
     TnDType compute, outdt;
     int nd;
     int64_t shape[TN_MAX_DIMS];

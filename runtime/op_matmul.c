@@ -77,6 +77,9 @@ static int bmm_into(TnState *st, TnTensor *a, TnTensor *b, TnTensor *out, double
                 break;
             }
         }
+        /* a Ctrl-C stopped the gemm part-way (gemm.c): the result is incomplete */
+        if (tn_poll_interrupt(st) < 0)
+            goto done;
         rc = io != out ? tensor_copy_(st, out, io) : 0;
     }
 done:

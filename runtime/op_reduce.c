@@ -1,6 +1,7 @@
 /* op_reduce.c: reductions (sum, mean, max, var, ...), scans (cumsum, softmax) and
  * sorting. Each moves the reduced dims last and works on contiguous rows. */
 #include "tensor.h"
+#include "iter.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,7 @@ static int out_shape(const TnTensor *x, uint32_t mask, bool keepdim, int64_t *sh
 /* Sums with 8 independent accumulators so the loop vectorises without
  * reassociating a single chain. */
 #define SUM_ROW(NAME, T, ACC)                                                                 \
-    static ACC NAME(const T *x, int64_t n)                                                    \
+    TN_KERNEL static ACC NAME(const T *x, int64_t n)                                                  \
     {                                                                                         \
         ACC a[8] = {0};                                                                       \
         int64_t i = 0;                                                                        \
@@ -71,7 +72,6 @@ static int out_shape(const TnTensor *x, uint32_t mask, bool keepdim, int64_t *sh
             s += (ACC)x[i];                                                                   \
         return s + ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));         \
     }
-SUM_ROW(sum_f32, float, double)
 SUM_ROW(sum_f64, double, double)
 
 static int64_t sum_i64(const int64_t *x, int64_t n)
@@ -268,31 +268,56 @@ static void red_rows(void *ctx, int64_t begin, int64_t end)
     }
 }
 
-/* Whole-tensor float32 sum of a contiguous tensor, split across threads. */
-typedef struct {
-    const float *x;
-    double part[2];
-    int64_t mid;
-} SumJob;
-
-static void sum_half(void *ctx, int64_t begin, int64_t end)
+/* sum or mean of x over the dims in mask, into a floating dtype odt: PyTorch's additions in
+ * PyTorch's order (k_sum.c), then mean divides in odt as PyTorch's sum(...).div_(n) does. */
+static TnTensor *float_sum(TnState *st, TnTensor *x, TnReduceOp op, uint32_t mask, TnDType odt,
+                           int nd, const int64_t *shape)
 {
-    SumJob *j = ctx;
-    j->part[begin == 0 ? 0 : 1] = sum_f32(j->x + begin, end - begin);
-}
-
-static TnTensor *fast_sum_f32(TnState *st, TnTensor *x, TnReduceOp op, int nd,
-                              const int64_t *shape)
-{
-    int64_t n = tensor_numel(x);
-    SumJob j = {(const float *)tensor_ptr(x), {0, 0}, 0};
-    parallel_for(n, 1 << 16, sum_half, &j);
-    double s = j.part[0] + j.part[1];
-    if (op == RED_MEAN)
-        s /= (double)n;
-    TnTensor *out = tensor_empty(st, DT_FLOAT32, nd, shape);
-    if (out)
-        *(float *)tensor_ptr(out) = (float)s;
+    uint32_t all = x->ndim >= 32 ? 0xffffffffu : (1u << x->ndim) - 1;
+    if ((mask & all) == all && x->dtype == odt && tensor_is_contiguous(x)) {
+        /* the whole of a contiguous tensor: no iteration order to work out */
+        int64_t n = tensor_numel(x);
+        TnTensor *out = tensor_empty(st, odt, nd, shape);
+        if (out && odt == DT_FLOAT32)
+            *(float *)tensor_ptr(out) = op == RED_MEAN
+                                            ? ksum_flat_f32((float *)tensor_ptr(x), n) / (float)n
+                                            : ksum_flat_f32((float *)tensor_ptr(x), n);
+        else if (out)
+            *(double *)tensor_ptr(out) =
+                op == RED_MEAN ? ksum_flat_f64((double *)tensor_ptr(x), n) / (double)n
+                               : ksum_flat_f64((double *)tensor_ptr(x), n);
+        return out;
+    }
+    TnTensor *in = tensor_to(st, x, odt);
+    TnTensor *out = in ? tensor_zeros(st, odt, nd, shape) : NULL;
+    if (!out) {
+        tn_obj_decref(in);
+        return NULL;
+    }
+    KSumDims d = {.ndim = x->ndim};
+    int64_t es = DT_SIZE(odt), out_stride = es, count = 1;
+    for (int k = x->ndim - 1; k >= 0; k--) {
+        d.sizes[k] = x->sizes[k];
+        d.in_strides[k] = in->strides[k] * es;
+        if (mask >> k & 1) {
+            d.out_strides[k] = 0;
+            count *= x->sizes[k];
+        } else {
+            d.out_strides[k] = out_stride;
+            out_stride *= x->sizes[k];
+        }
+    }
+    ksum_run(&d, tensor_ptr(out), tensor_ptr(in), odt == DT_FLOAT64);
+    tn_obj_decref(in);
+    if (op == RED_MEAN) {
+        int64_t n = tensor_numel(out);
+        if (odt == DT_FLOAT32)
+            for (int64_t i = 0; i < n; i++)
+                ((float *)tensor_ptr(out))[i] /= (float)count;
+        else
+            for (int64_t i = 0; i < n; i++)
+                ((double *)tensor_ptr(out))[i] /= (double)count;
+    }
     return out;
 }
 
@@ -307,9 +332,8 @@ TnTensor *op_reduce(TnState *st, TnReduceOp op, TnTensor *x, uint32_t mask, bool
     int64_t shape[TN_MAX_DIMS];
     int nd = out_shape(x, mask, keepdim, shape);
     bool full = mask == all;
-    if (full && x->dtype == DT_FLOAT32 && odt == DT_FLOAT32 && (op == RED_SUM || op == RED_MEAN) &&
-        tensor_is_contiguous(x) && tensor_numel(x) > 0)
-        return fast_sum_f32(st, x, op, nd, shape);
+    if ((op == RED_SUM || op == RED_MEAN) && DT_IS_FLOAT(odt))
+        return float_sum(st, x, op, mask, odt, nd, shape);
     int64_t outer, inner;
     /* empty-reduction rules */
     int64_t red = 1;
@@ -405,38 +429,119 @@ static TnTensor *dim_back(TnState *st, TnTensor *r, int d)
     return c;
 }
 
-#define SCAN_ROWS(NAME, T)                                                                    \
-    static void NAME(TnScanOp op, T *x, int64_t rows, int64_t n)                              \
+/* ---------------------------------------------------------- scan kernels */
+/* Sum of n > 0 values as PyTorch's vec::reduce_all adds them: L lanes (one AVX2 vector: 8
+ * floats, 4 doubles) accumulated in order, the tail added into the first lanes, then a fixed
+ * tree over the lanes; rows shorter than a vector are added left to right. */
+#define LANE_SUM(NAME, T, L)                                                                  \
+    TN_KERNEL static T NAME(const T *x, int64_t n)                                            \
     {                                                                                         \
-        for (int64_t r = 0; r < rows; r++, x += n) {                                          \
-            if (op == SCAN_CUMSUM) {                                                          \
-                for (int64_t i = 1; i < n; i++)                                               \
-                    x[i] += x[i - 1];                                                         \
-            } else if (op == SCAN_CUMPROD) {                                                  \
-                for (int64_t i = 1; i < n; i++)                                               \
-                    x[i] *= x[i - 1];                                                         \
-            } else {                                                                          \
-                double m = -INFINITY, s = 0;                                                  \
-                for (int64_t i = 0; i < n; i++)                                               \
-                    m = x[i] > m ? x[i] : m;                                                  \
-                for (int64_t i = 0; i < n; i++)                                               \
-                    s += exp((double)x[i] - m);                                               \
-                double ls = log(s);                                                           \
-                for (int64_t i = 0; i < n; i++)                                               \
-                    x[i] = op == SCAN_SOFTMAX ? (T)(exp((double)x[i] - m) / s)                \
-                                              : (T)((double)x[i] - m - ls);                   \
-            }                                                                                 \
+        if (n < L) {                                                                          \
+            T s = x[0];                                                                       \
+            for (int64_t i = 1; i < n; i++)                                                   \
+                s += x[i];                                                                    \
+            return s;                                                                         \
+        }                                                                                     \
+        T acc[L];                                                                             \
+        for (int j = 0; j < L; j++)                                                           \
+            acc[j] = x[j];                                                                    \
+        int64_t d = L;                                                                        \
+        for (; d < n - n % L; d += L)                                                         \
+            for (int j = 0; j < L; j++)                                                       \
+                acc[j] += x[d + j];                                                           \
+        for (int j = 0; d + j < n; j++)                                                       \
+            acc[j] += x[d + j];                                                               \
+        return LANE_TREE_##L(acc);                                                            \
+    }
+#define LANE_TREE_8(a) (((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7])))
+#define LANE_TREE_4(a) ((a[0] + a[2]) + (a[1] + a[3]))
+LANE_SUM(lane_sum_f32, float, 8)
+LANE_SUM(lane_sum_f64, double, 4)
+
+/* One row of softmax or log_softmax computed in the row's dtype, as PyTorch's vectorised
+ * kernels: the max (NaN wins), exp(x - max) into out, its sum, then out * (1 / sum), or
+ * (x - max) - log(sum). A row that was not the last dim is summed left to right and divided,
+ * as PyTorch's kernel for inner dims does. */
+#define SOFTMAX_ROW(NAME, T, EXP, LOG, LANESUM)                                               \
+    TN_KERNEL static void NAME(bool logsm, bool lastdim, const T *x, T *out, int64_t n)       \
+    {                                                                                         \
+        T m = x[0];                                                                           \
+        for (int64_t i = 1; i < n; i++)                                                       \
+            m = x[i] > m || x[i] != x[i] ? x[i] : m;                                          \
+        for (int64_t i = 0; i < n; i++)                                                       \
+            out[i] = EXP(x[i] - m);                                                           \
+        T s = 0;                                                                              \
+        if (lastdim) {                                                                        \
+            s = LANESUM(out, n);                                                              \
+        } else {                                                                              \
+            for (int64_t i = 0; i < n; i++)                                                   \
+                s += out[i];                                                                  \
+        }                                                                                     \
+        if (logsm) {                                                                          \
+            T ls = LOG(s);                                                                    \
+            for (int64_t i = 0; i < n; i++)                                                   \
+                out[i] = (x[i] - m) - ls;                                                     \
+        } else if (lastdim) {                                                                 \
+            T inv = 1 / s;                                                                    \
+            for (int64_t i = 0; i < n; i++)                                                   \
+                out[i] *= inv;                                                                \
+        } else {                                                                              \
+            for (int64_t i = 0; i < n; i++)                                                   \
+                out[i] /= s;                                                                  \
         }                                                                                     \
     }
-SCAN_ROWS(scan_f32, float)
-SCAN_ROWS(scan_f64, double)
+SOFTMAX_ROW(softmax_f32, float, expf, logf, lane_sum_f32)
+SOFTMAX_ROW(softmax_f64, double, exp, log, lane_sum_f64)
 
-static void scan_i64(TnScanOp op, int64_t *x, int64_t rows, int64_t n)
+/* Running sums and products; floats accumulate in double (PyTorch's CPU acc_type), integers
+ * in wrapping int64. */
+#define CUM_ROW(NAME, T, ACC, ADD, MUL)                                                       \
+    static void NAME(bool prod, const T *x, T *out, int64_t n)                                \
+    {                                                                                         \
+        ACC a = prod ? (ACC)1 : (ACC)0;                                                       \
+        for (int64_t i = 0; i < n; i++) {                                                     \
+            a = prod ? MUL(a, (ACC)x[i]) : ADD(a, (ACC)x[i]);                                 \
+            out[i] = (T)a;                                                                    \
+        }                                                                                     \
+    }
+#define F_ADD(a, b) ((a) + (b))
+#define F_MUL(a, b) ((a) * (b))
+#define U_ADD(a, b) ((a) + (b))
+#define U_MUL(a, b) ((a) * (b))
+CUM_ROW(cum_f32, float, double, F_ADD, F_MUL)
+CUM_ROW(cum_f64, double, double, F_ADD, F_MUL)
+CUM_ROW(cum_i64, int64_t, uint64_t, U_ADD, U_MUL)
+
+typedef struct {
+    TnScanOp op;
+    TnDType dt;
+    bool lastdim;
+    const char *in;
+    char *out;
+    int64_t n;
+} ScanJob;
+
+static void scan_rows(void *ctx, int64_t begin, int64_t end)
 {
-    for (int64_t r = 0; r < rows; r++, x += n)
-        for (int64_t i = 1; i < n; i++)
-            x[i] = (int64_t)(op == SCAN_CUMSUM ? (uint64_t)x[i] + (uint64_t)x[i - 1]
-                                               : (uint64_t)x[i] * (uint64_t)x[i - 1]);
+    const ScanJob *j = ctx;
+    int64_t off = begin * j->n * DT_SIZE(j->dt);
+    const char *in = j->in + off;
+    char *out = j->out + off;
+    bool soft = j->op == SCAN_SOFTMAX || j->op == SCAN_LOG_SOFTMAX;
+    bool logsm = j->op == SCAN_LOG_SOFTMAX, prod = j->op == SCAN_CUMPROD;
+    int64_t bytes = j->n * DT_SIZE(j->dt);
+    for (int64_t r = begin; r < end; r++, in += bytes, out += bytes) {
+        if (j->dt == DT_FLOAT32 && soft)
+            softmax_f32(logsm, j->lastdim, (const float *)in, (float *)out, j->n);
+        else if (j->dt == DT_FLOAT64 && soft)
+            softmax_f64(logsm, j->lastdim, (const double *)in, (double *)out, j->n);
+        else if (j->dt == DT_FLOAT32)
+            cum_f32(prod, (const float *)in, (float *)out, j->n);
+        else if (j->dt == DT_FLOAT64)
+            cum_f64(prod, (const double *)in, (double *)out, j->n);
+        else
+            cum_i64(prod, (const int64_t *)in, (int64_t *)out, j->n);
+    }
 }
 
 TnTensor *op_scan(TnState *st, TnScanOp op, TnTensor *x, int64_t dim, int dtype)
@@ -454,24 +559,17 @@ TnTensor *op_scan(TnState *st, TnScanOp op, TnTensor *x, int64_t dim, int dtype)
         return tn_raise_ptr(st, tn_RuntimeError, "\"%s_lastdim_kernel_impl\" not implemented for '%s'",
                             op == SCAN_SOFTMAX ? "softmax" : "log_softmax", tn_dtype_info[dt].cname);
     }
-    TnTensor *r = dim_last(st, x, d, dt);
-    if (!r)
+    TnTensor *in = dim_last(st, x, d, dt);
+    TnTensor *r = in ? tensor_empty(st, dt, in->ndim, in->sizes) : NULL;
+    if (!r) {
+        tn_obj_decref(in);
         return NULL;
-    /* dim_last may have returned x itself: never scan the caller's data in place */
-    if (r->storage == x->storage) {
-        TnTensor *c = tensor_clone(st, r);
-        tn_obj_decref(r);
-        if (!(r = c))
-            return NULL;
     }
     int64_t n = r->ndim ? r->sizes[r->ndim - 1] : 1;
     int64_t rows = n ? tensor_numel(r) / n : 0;
-    if (dt == DT_FLOAT32)
-        scan_f32(op, (float *)tensor_ptr(r), rows, n);
-    else if (dt == DT_FLOAT64)
-        scan_f64(op, (double *)tensor_ptr(r), rows, n);
-    else
-        scan_i64(op, (int64_t *)tensor_ptr(r), rows, n);
+    ScanJob j = {op, dt, x->ndim == 0 || d == x->ndim - 1, tensor_ptr(in), tensor_ptr(r), n};
+    parallel_for(rows, ITER_PARALLEL_GRAIN / (n ? n : 1) + 1, scan_rows, &j);
+    tn_obj_decref(in);
     r = dim_back(st, r, d);
     if (r && dtype >= 0 && r->dtype != (TnDType)dtype) {
         TnTensor *c = tensor_to(st, r, (TnDType)dtype);

@@ -26,8 +26,10 @@ int op_infer_shape(TnState *st, int nd, int64_t *shape, int64_t numel)
         } else if (shape[d] < 0) {
             return tn_raise_int(st, tn_RuntimeError, "invalid shape dimension %lld",
                                 (long long)shape[d]);
-        } else {
-            prod *= shape[d];
+        } else if (__builtin_mul_overflow(prod, shape[d], &prod)) {
+            /* reshape(2**62, 2**62): a product past int64 cannot match any tensor */
+            return tn_raise_int(st, tn_RuntimeError, "shape '%s' is invalid for input of size %lld",
+                                shape_str(b, nd, shape), (long long)numel);
         }
     }
     if (infer >= 0) {
@@ -756,7 +758,8 @@ TnTensor *op_repeat(TnState *st, TnTensor *t, int n, const int64_t *reps)
         xd[2 * d] = 0;
         xs[2 * d + 1] = s;
         xd[2 * d + 1] = j >= 0 ? t->strides[j] : 0;
-        out[d] = reps[d] * s;
+        if (__builtin_mul_overflow(reps[d], s, &out[d]))
+            return tn_raise_ptr(st, tn_RuntimeError, "numel: integer multiplication overflow");
     }
     TnTensor *v = alias(st, t, 2 * n, xs, xd, t->offset);
     if (!v)

@@ -1,5 +1,6 @@
 /* storage.c: refcounted data buffers shared by tensor views. */
 #include "tensor.h"
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,9 +8,38 @@
  * a small tensor costs two allocations (header + storage) in all. */
 #define INLINE_BYTES 128
 
+typedef struct {
+    TnStorage s;
+    _Alignas(64) char data[];
+} InlineStorage;
+
+/* Dead inline storages, linked through their data field, for the same reason as tensor.c's
+ * header pool: small ops make and drop one per op. */
+#ifdef __SANITIZE_ADDRESS__
+#define INLINE_POOL_MAX 0 /* let ASan see every free, so use-after-free is caught */
+#else
+#define INLINE_POOL_MAX 64
+#endif
+static TnStorage *inline_pool;
+static int inline_pool_n;
+
+/* Made by storage_new_ex with the data inline. Storages made elsewhere (io_npy.c) either own
+ * their data or have an owner, so the address test alone is never what decides. */
+static bool is_inline(TnStorage *s)
+{
+    return !s->owns_data && IS_UNDEF(s->owner) &&
+           (char *)s->data == (char *)s + offsetof(InlineStorage, data);
+}
+
 static void storage_dealloc(TnObject *o)
 {
     TnStorage *s = (TnStorage *)o;
+    if (is_inline(s) && inline_pool_n < INLINE_POOL_MAX) {
+        s->data = inline_pool;
+        inline_pool = s;
+        inline_pool_n++;
+        return;
+    }
     if (s->owns_data)
         tn_free(s->data);
     tn_decref(s->owner);
@@ -22,11 +52,6 @@ TnType tn_storage_type = {
     .dealloc = storage_dealloc,
 };
 
-typedef struct {
-    TnStorage s;
-    _Alignas(64) char data[];
-} InlineStorage;
-
 TnStorage *storage_new(TnState *st, int64_t nbytes)
 {
     return storage_new_ex(st, nbytes, false);
@@ -35,12 +60,15 @@ TnStorage *storage_new(TnState *st, int64_t nbytes)
 TnStorage *storage_new_ex(TnState *st, int64_t nbytes, bool zero)
 {
     if (nbytes <= INLINE_BYTES) {
-        InlineStorage *is = tn_malloc(sizeof(InlineStorage) + INLINE_BYTES);
-        if (!is) {
+        TnStorage *s = inline_pool;
+        if (s) {
+            inline_pool = s->data;
+            inline_pool_n--;
+        } else if (!(s = tn_malloc(sizeof(InlineStorage) + INLINE_BYTES))) {
             (void)tn_no_memory(st);
             return NULL;
         }
-        TnStorage *s = &is->s;
+        InlineStorage *is = (InlineStorage *)s;
         s->head.refcnt = 1;
         s->head.type = &tn_storage_type;
         s->data = is->data;

@@ -1,6 +1,7 @@
 /* tensor.c: tensor headers, creation, views over shared storage, copy and cast. */
 #include "tensor.h"
 #include "iter.h"
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,14 +84,47 @@ int tensor_check_sizes(TnState *st, int ndim, const int64_t *sizes, int64_t *num
     return 0;
 }
 
+/* Dead headers of plain tensors, linked through their storage field. A loop of small-tensor
+ * ops allocates and frees one header per op, and calloc + free cost more than the op itself;
+ * the pool makes that a push and a pop. Only the interpreter thread makes tensors (kernel
+ * threads never do), so the pool needs no lock; it is a plain global so that LeakSanitizer
+ * sees pooled headers as reachable when the interpreter thread has ended. */
+#ifdef __SANITIZE_ADDRESS__
+#define HEADER_POOL_MAX 0 /* let ASan see every free, so use-after-free is caught */
+#else
+#define HEADER_POOL_MAX 64
+#endif
+static TnTensor *header_pool;
+static int header_pool_n;
+
 static TnTensor *header_new(TnState *st, TnType *type)
 {
-    TnTensor *t = tn_alloc_object(st, type, sizeof(TnTensor));
-    if (!t)
+    TnTensor *t = header_pool;
+    if (t && type == &tn_tensor_type) {
+        header_pool = (TnTensor *)t->storage;
+        header_pool_n--;
+        /* everything but the size/stride arrays, which creators fill up to ndim */
+        memset(t, 0, offsetof(TnTensor, sizes));
+        memset(&t->requires_grad, 0, sizeof(TnTensor) - offsetof(TnTensor, requires_grad));
+        t->head.refcnt = 1;
+        t->head.type = type;
+    } else if (!(t = tn_alloc_object(st, type, sizeof(TnTensor)))) {
         return NULL;
+    }
     t->hooks = tn_undef();
     t->base = tn_undef();
     return t;
+}
+
+void tensor_header_free(TnTensor *t)
+{
+    if (t->head.type != &tn_tensor_type || header_pool_n >= HEADER_POOL_MAX) {
+        tn_free(t);
+        return;
+    }
+    t->storage = (TnStorage *)header_pool;
+    header_pool = t;
+    header_pool_n++;
 }
 
 TnTensor *tensor_empty(TnState *st, TnDType dt, int ndim, const int64_t *sizes)
@@ -156,6 +190,11 @@ TnTensor *tensor_scalar(TnState *st, TnDType dt, TnValue v)
 TnTensor *tensor_alias(TnState *st, TnTensor *src, int ndim, const int64_t *sizes,
                        const int64_t *strides, int64_t offset)
 {
+    /* a view's element count must fit too: expand(2**62, 2**62) of one element needs no
+     * memory, but every numel() and loop bound computed from it would overflow */
+    int64_t numel;
+    if (tensor_check_sizes(st, ndim, sizes, &numel) < 0)
+        return NULL;
     TnTensor *t = header_new(st, &tn_tensor_type);
     if (!t)
         return NULL;
@@ -275,6 +314,56 @@ static void copy_bytes(char **p, const int64_t *s, int64_t n, void *ctx)
         memcpy(o, a, es);
 }
 
+/* ------------------------------------------------------- transposed copy */
+/* dst[i][j] = src[i][j] where dst walks rows and src walks columns (x.t().contiguous()): an
+ * element-by-element copy touches a new cache line of src per element, so copy 32x32 tiles,
+ * and give each thread a band of rows. */
+#define TILE 32
+typedef struct {
+    char *dst, *src;
+    int64_t rows, cols, dst_rs, src_cs; /* bytes; dst column and src row strides are es */
+    int es;
+} TransposeJob;
+
+#define TILE_COPY(NAME, T)                                                                    \
+    static void NAME(const TransposeJob *j, int64_t r0, int64_t r1, int64_t c0, int64_t c1)   \
+    {                                                                                         \
+        for (int64_t r = r0; r < r1; r++) {                                                   \
+            T *d = (T *)(j->dst + r * j->dst_rs);                                             \
+            const char *s = j->src + r * (int64_t)sizeof(T);                                  \
+            for (int64_t c = c0; c < c1; c++)                                                 \
+                d[c] = *(const T *)(s + c * j->src_cs);                                       \
+        }                                                                                     \
+    }
+TILE_COPY(tile_copy_1, uint8_t)
+TILE_COPY(tile_copy_4, uint32_t)
+TILE_COPY(tile_copy_8, uint64_t)
+
+static void transpose_band(void *ctx, int64_t begin, int64_t end)
+{
+    const TransposeJob *j = ctx;
+    void (*tile)(const TransposeJob *, int64_t, int64_t, int64_t, int64_t) =
+        j->es == 1 ? tile_copy_1 : j->es == 4 ? tile_copy_4 : tile_copy_8;
+    for (int64_t rb = begin; rb < end; rb++) {
+        int64_t r0 = rb * TILE, r1 = r0 + TILE < j->rows ? r0 + TILE : j->rows;
+        for (int64_t c0 = 0; c0 < j->cols; c0 += TILE)
+            tile(j, r0, r1, c0, c0 + TILE < j->cols ? c0 + TILE : j->cols);
+    }
+}
+
+/* Runs the copy of a coalesced 2-d iteration as tiles when it is a transpose; false if not. */
+static bool copy_transposed(const TnIter *it, int es)
+{
+    if (it->ndim != 2 || (es != 1 && es != 4 && es != 8) || it->strides[0][1] != es ||
+        it->strides[1][0] != es || it->sizes[0] < TILE || it->sizes[1] < TILE)
+        return false;
+    TransposeJob j = {it->base[0], it->base[1], it->sizes[0], it->sizes[1],
+                      it->strides[0][0], it->strides[1][1], es};
+    int64_t bands = (j.rows + TILE - 1) / TILE;
+    parallel_for(bands, ITER_PARALLEL_GRAIN / (TILE * j.cols) + 1, transpose_band, &j);
+    return true;
+}
+
 int tensor_copy_(TnState *st, TnTensor *dst, TnTensor *src)
 {
     if (tensor_check_expand(st, src->ndim, src->sizes, dst->ndim, dst->sizes) < 0)
@@ -285,8 +374,10 @@ int tensor_copy_(TnState *st, TnTensor *dst, TnTensor *src)
     iter_operand(&it, 1, tensor_ptr(src), src->ndim, src->sizes, src->strides, DT_SIZE(src->dtype));
     iter_coalesce(&it);
     int es = DT_SIZE(dst->dtype);
-    if (src->dtype == dst->dtype)
-        iter_run(&it, copy_bytes, &es, true);
+    if (src->dtype == dst->dtype) {
+        if (!copy_transposed(&it, es))
+            iter_run(&it, copy_bytes, &es, true);
+    }
     else
         iter_run(&it, cast_loops[dst->dtype][src->dtype], NULL, true);
     tensor_bump_version(dst);
@@ -340,7 +431,8 @@ int shape_broadcast(TnState *st, int na, const int64_t *a, int nb, const int64_t
                     int64_t *out)
 {
     int n = na > nb ? na : nb;
-    for (int i = 0; i < n; i++) {
+    /* from the last dim, so that the first mismatch reported is PyTorch's */
+    for (int i = n - 1; i >= 0; i--) {
         int ia = na - n + i, ib = nb - n + i;
         int64_t sa = ia >= 0 ? a[ia] : 1, sb = ib >= 0 ? b[ib] : 1;
         if (sa == sb || sb == 1)

@@ -109,6 +109,10 @@ extern const char *(*tensor_grad_fn_name)(TnTensor *t);
  * (grad_fn). NULL: grad_fn is treated as a refcounted TnObject. */
 extern void (*tensor_release_autograd)(TnTensor *t);
 
+/* Frees the memory of a dead tensor's header (its references already dropped): recycled for
+ * the next tensor when it is a plain Tensor. For tensor_dealloc only. */
+void tensor_header_free(TnTensor *t);
+
 int64_t tensor_numel(const TnTensor *t);
 bool tensor_is_contiguous(const TnTensor *t);
 /* Address of element [0,...,0]. */

@@ -1604,7 +1604,7 @@ static void tensor_dealloc(TnObject *o)
     tn_obj_decref(t->sp_indices);
     tn_obj_decref(t->sp_values);
     tn_obj_decref(t->dict);
-    tn_free(t);
+    tensor_header_free(t);
 }
 
 /* User attributes (x.note = 1) live in t->dict. Reading them needs a getattr slot, which
