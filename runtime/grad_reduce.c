@@ -378,7 +378,9 @@ BW(cumprod_backward)
     TnTensor *r = SAVED(n, 0), *x = SAVED(n, 1);
     if (!r || !x)
         return -1;
-    TnTensor *s = rev_cumsum(st, g_bin(st, BOP_MUL, gout[0], r) , (int)ARG_I(n, 0));
+    TnTensor *gr = g_bin(st, BOP_MUL, gout[0], r);
+    TnTensor *s = rev_cumsum(st, gr, (int)ARG_I(n, 0));
+    tn_obj_decref(gr);
     gin[0] = s ? g_bin(st, BOP_DIV, s, x) : NULL;
     tn_obj_decref(s);
     return gin[0] ? 0 : -1;

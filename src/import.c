@@ -116,6 +116,8 @@ TnValue import_module(TnState *st, const char *dotted, TnFrameInfo *f)
                 break;
             }
     }
+    if (rc < 0)
+        dict_clear(globals); /* its functions point back at it: break the cycle */
     tn_obj_decref(globals);
     if (rc < 0) {
         TnValue pending = tn_fetch_error(st);

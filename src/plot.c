@@ -43,9 +43,9 @@ static int collect(TnState *st, TnValue values, double **out, int64_t *n)
             tn_decref(list);
             return -1;
         }
-    tn_decref(list);
     *out = v;
     *n = l->n;
+    tn_decref(list);
     return 0;
 }
 

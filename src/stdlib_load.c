@@ -196,6 +196,8 @@ done:
     file_state[i] = rc == 0 ? FILE_LOADED : FILE_LAZY;
     tn_decref(name);
     tn_decref(before);
+    if (rc < 0)
+        dict_clear(g); /* a half-run file's functions point back at g: break the cycle */
     tn_obj_decref(g);
     return rc;
 }
