@@ -475,15 +475,11 @@ TnValue class_new(TnState *st, TnStr *name, TnType *base, TnDict *ns)
             TnProperty *p = (TnProperty *)AS_OBJ(v);
             TnValue parts[3] = {p->fget, p->fset, p->fdel};
             for (int i = 0; i < 3; i++)
-                if (IS_FUNCTION(parts[i]) && !AS_FUNCTION(parts[i])->owner) {
+                if (IS_FUNCTION(parts[i]) && !AS_FUNCTION(parts[i])->owner)
                     AS_FUNCTION(parts[i])->owner = t;
-                    tn_obj_incref(t);
-                }
         }
-        if (IS_FUNCTION(fn) && !AS_FUNCTION(fn)->owner) {
-            AS_FUNCTION(fn)->owner = t; /* a reference: a class lives while its methods do */
-            tn_obj_incref(t);
-        }
+        if (IS_FUNCTION(fn) && !AS_FUNCTION(fn)->owner)
+            AS_FUNCTION(fn)->owner = t; /* borrowed: class_release clears it */
     }
     return tn_obj(t);
 fail:
@@ -491,8 +487,29 @@ fail:
     return tn_undef();
 }
 
-/* Heap types need this dealloc; object.c's type dealloc may call it. */
-void class_type_dealloc(TnObject *o)
+/* Called when a class is freed: its methods remember it (borrowed, so that class and
+ * methods form no reference cycle); forget it in every function still in its dict. */
+static void class_release(TnType *t)
 {
-    class_dealloc(o);
+    int64_t pos = 0;
+    TnValue k, v;
+    while (t->dict && dict_next(t->dict, &pos, &k, &v)) {
+        TnValue parts[3] = {v, tn_undef(), tn_undef()};
+        if (IS_TYPEOF(v, &tn_staticmethod_type) || IS_TYPEOF(v, &tn_classmethod_type))
+            parts[0] = ((TnWrapper *)AS_OBJ(v))->func;
+        if (IS_TYPEOF(v, &tn_property_type)) {
+            TnProperty *p = (TnProperty *)AS_OBJ(v);
+            parts[0] = p->fget;
+            parts[1] = p->fset;
+            parts[2] = p->fdel;
+        }
+        for (int i = 0; i < 3; i++)
+            if (IS_FUNCTION(parts[i]) && AS_FUNCTION(parts[i])->owner == t)
+                AS_FUNCTION(parts[i])->owner = NULL;
+    }
+}
+
+void class_init(void)
+{
+    tn_type_release_hook = class_release;
 }

@@ -266,7 +266,6 @@ static void function_dealloc(TnObject *o)
     }
     tn_obj_decref(fn->globals);
     tn_obj_decref(fn->dict);
-    tn_obj_decref(fn->owner);
     tn_decref(fn->doc);
     arena_decref(fn->arena);
     tn_free(fn);
@@ -684,6 +683,7 @@ static TnValue super_construct(TnState *st, TnType *type, const TnValue *args, i
 
 int func_types_init(TnState *st)
 {
+    class_init();
     tn_super_type.construct = super_construct;
     TnType *types[] = {&tn_cell_type,         &tn_function_type,     &tn_method_type,
                        &tn_property_type,     &tn_staticmethod_type, &tn_classmethod_type,

@@ -1330,10 +1330,14 @@ static TnValue type_call(TnState *st, TnValue self, const TnValue *args, int nar
     return obj;
 }
 
+void (*tn_type_release_hook)(TnType *t);
+
 static void type_dealloc(TnObject *o)
 {
     TnType *t = (TnType *)o;
     if (t->flags & TN_TYPE_HEAP) {
+        if (tn_type_release_hook)
+            tn_type_release_hook(t);
         tn_obj_decref(t->dict);
         tn_obj_decref(t->name_str);
         tn_decref(t->doc);

@@ -26,6 +26,9 @@ extern const char *const tn_binop_rdunders[OP_NBINARY]; /* "__radd__" */
 extern const char *const tn_binop_idunders[OP_NBINARY]; /* "__iadd__" */
 extern const char *const tn_cmp_dunders[6];             /* "__lt__" ... "__ge__" */
 
+/* Called when a heap type (class) is freed, before its dict goes (set by class.c). */
+extern void (*tn_type_release_hook)(TnType *t);
+
 /* ------------------------------------------------------------ startup */
 /* Readies every type of the object model (object, type, native, numbers, str,
  * containers, iterators, slice, namespace, ...). Call once after tn_state exists;
