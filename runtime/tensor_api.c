@@ -2052,8 +2052,14 @@ static TnMethodDef *method_table(TnState *st)
         size_t skip = strcspn(open + 1, ",)");
         size_t len = strlen(sig) + 8;
         char *t = tn_malloc(len);
-        if (!t)
+        if (!t) {
+            /* give back the signatures renamed so far (rows before i) */
+            for (size_t k = 0; k < i; k++)
+                if (defs[k].sig != tensor_methods[k].sig)
+                    tn_free((char *)defs[k].sig);
+            tn_free(defs);
             return (void)tn_no_memory(st), NULL;
+        }
         snprintf(t, len, "%.*sself%s", (int)(open + 1 - sig), sig, open + 1 + skip);
         defs[i].sig = t;
     }
