@@ -474,24 +474,34 @@ static int args_push_slow(TnState *st, ArgBuf *a, TnValue v, TnStr *kw)
     return 0;
 }
 
+/* The items of any iterable: lists and tuples are read in place; anything else is
+ * collected into *tmp (a new list the caller releases). A TypeError from iterating
+ * becomes `fmt` with the value's type name. 0 or -1. */
+static int items_of(TnState *st, TnValue v, TnValue **items, int64_t *n, TnValue *tmp,
+                    const char *fmt)
+{
+    *tmp = tn_undef();
+    if (tn_seq_items(v, items, n))
+        return 0;
+    *tmp = list_from_iterable(st, v);
+    if (IS_UNDEF(*tmp)) {
+        if (tn_error_matches(st, tn_TypeError)) {
+            tn_clear_error(st);
+            tn_raise(st, tn_TypeError, fmt, tn_type_name(v));
+        }
+        return -1;
+    }
+    *items = AS_LIST(*tmp)->items;
+    *n = AS_LIST(*tmp)->n;
+    return 0;
+}
+
 static int args_star(TnState *st, ArgBuf *a, TnValue seq)
 {
-    TnValue *items;
+    TnValue *items, tmp;
     int64_t n;
-    TnValue tmp = tn_undef();
-    if (!tn_seq_items(seq, &items, &n)) {
-        tmp = list_from_iterable(st, seq);
-        if (IS_UNDEF(tmp)) {
-            if (tn_error_matches(st, tn_TypeError)) {
-                tn_clear_error(st);
-                tn_raise(st, tn_TypeError, "argument after * must be an iterable, not %s",
-                         tn_type_name(seq));
-            }
-            return -1;
-        }
-        items = AS_LIST(tmp)->items;
-        n = AS_LIST(tmp)->n;
-    }
+    if (items_of(st, seq, &items, &n, &tmp, "argument after * must be an iterable, not %s") < 0)
+        return -1;
     for (int64_t i = 0; i < n; i++)
         if (args_push(st, a, tn_ref(items[i]), NULL) < 0) {
             tn_decref(tmp);
@@ -1493,22 +1503,10 @@ static TnValue eval(TnState *st, TnFrameInfo *f, TnAst *n)
 
 static int unpack(TnState *st, TnFrameInfo *f, TnAst *target, TnValue v)
 {
-    TnValue *items;
+    TnValue *items, tmp;
     int64_t n;
-    TnValue tmp = tn_undef();
-    if (!tn_seq_items(v, &items, &n)) {
-        tmp = list_from_iterable(st, v);
-        if (IS_UNDEF(tmp)) {
-            if (tn_error_matches(st, tn_TypeError)) {
-                tn_clear_error(st);
-                tn_raise(st, tn_TypeError, "cannot unpack non-iterable %s object",
-                         tn_type_name(v));
-            }
-            return -1;
-        }
-        items = AS_LIST(tmp)->items;
-        n = AS_LIST(tmp)->n;
-    }
+    if (items_of(st, v, &items, &n, &tmp, "cannot unpack non-iterable %s object") < 0)
+        return -1;
     int nt = target->items.n, star = -1;
     for (int i = 0; i < nt; i++)
         if (target->items.items[i]->kind == AST_STARRED)
