@@ -2334,6 +2334,11 @@ static TnRunResult run_module(TnState *st, TnArena *arena, TnAst *mod, TnDict *g
     for (int i = 0; i < mod->body.n; i++) {
         f.tb_recorded = false;
         ExecStatus s = exec_stmt(st, &f, mod->body.items[i]);
+        if (s != EX_ERROR && POLL_INTERRUPT(st)) {
+            /* a Ctrl-C that came while a C loop ran unpolled is raised here, not lost */
+            eval_record(st, &f, mod->body.items[i]);
+            s = EX_ERROR;
+        }
         if (s == EX_ERROR) {
             r = finish_error(st);
             break;
