@@ -817,7 +817,7 @@ static __attribute__((noinline)) TnValue eval_dict(TnState *st, TnFrameInfo *f, 
     TnValue d = dict_new(st);
     if (IS_UNDEF(d))
         return d;
-    for (int i = 0; i + 1 < n->items.n + 1 && i < n->items.n; i += 2) {
+    for (int i = 0; i + 1 < n->items.n; i += 2) {
         TnAst *k = n->items.items[i];
         TnAst *vn = n->items.items[i + 1];
         if (k->kind == AST_DSTAR) {
