@@ -163,19 +163,42 @@ const TnGradRow grad_matmul_row = {"matmul", 0, "", 2, &MmBackward0, 2, 0, rec_m
 
 #define EQ_MAX 64
 
-/* An equation with each '...' spelled out as capital letters: the specs of the
- * operands and of the output. */
+/* An equation with each '...' spelled out as letters the equation does not use: the
+ * specs of the operands and of the output. */
 typedef struct Eq {
     char in[8][EQ_MAX];
     char out[EQ_MAX];
     int nin;
+    char ell[EQ_MAX]; /* the letters standing for the ellipsis dimensions, left to right */
 } Eq;
 
-static int spell_ellipsis(const char *src, int len, int ndim, int nell_max, char *dst, int *nell)
+static bool is_label(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* The letters free for the ellipsis: those the user's equation does not use, in PyTorch's
+ * label order (capitals first), so spelled-out dimensions never alias a user label. */
+static int free_letters(const char *eq, char *ell)
+{
+    bool used[128] = {false};
+    for (const char *q = eq; *q; q++)
+        if (is_label(*q))
+            used[(int)*q] = true;
+    int k = 0;
+    for (int c = 'A'; c <= 'z' && k < EQ_MAX - 1; c++)
+        if (is_label((char)c) && !used[c])
+            ell[k++] = (char)c;
+    ell[k] = 0;
+    return k;
+}
+
+static int spell_ellipsis(const char *src, int len, int ndim, int nell_max, const char *ell,
+                          char *dst, int *nell)
 {
     int letters = 0, k = 0;
     for (int i = 0; i < len; i++)
-        if ((src[i] >= 'a' && src[i] <= 'z') || (src[i] >= 'A' && src[i] <= 'Z'))
+        if (is_label(src[i]))
             letters++;
     int ne = ndim >= 0 ? ndim - letters : nell_max;
     if (nell)
@@ -183,7 +206,7 @@ static int spell_ellipsis(const char *src, int len, int ndim, int nell_max, char
     for (int i = 0; i < len && k < EQ_MAX - 1; i++) {
         if (src[i] == '.') {
             for (int e = 0; e < ne && k < EQ_MAX - 1; e++)
-                dst[k++] = (char)('A' + (nell_max - ne) + e);
+                dst[k++] = ell[(nell_max - ne) + e];
             i += 2;
         } else if (src[i] != ' ') {
             dst[k++] = src[i];
@@ -197,6 +220,7 @@ static int parse_eq(TnState *st, const char *eq, TnTensor **ops, int nops, Eq *e
 {
     if (nops > 8)
         return tn_raise_int(st, tn_NotImplementedError, "einsum backward with more than 8 operands");
+    int nfree = free_letters(eq, e->ell);
     const char *arrow = strstr(eq, "->");
     int lhs_len = arrow ? (int)(arrow - eq) : (int)strlen(eq);
     const char *p = eq;
@@ -205,11 +229,14 @@ static int parse_eq(TnState *st, const char *eq, TnTensor **ops, int nops, Eq *e
     for (int i = 0; i < nops; i++) {
         const char *c = memchr(p, ',', (size_t)(eq + lhs_len - p));
         int len = c ? (int)(c - p) : (int)(eq + lhs_len - p);
-        spell_ellipsis(p, len, ops[i]->ndim, 0, e->in[i], &nells[i]);
+        spell_ellipsis(p, len, ops[i]->ndim, 0, e->ell, e->in[i], &nells[i]);
         if (nells[i] > nell_max)
             nell_max = nells[i];
         p = c ? c + 1 : eq + lhs_len;
     }
+    if (nell_max > nfree)
+        return tn_raise_int(st, tn_NotImplementedError,
+                            "einsum backward: too many labels and ellipsis dimensions");
     /* re-spell so ellipsis letters line up from the right across operands */
     p = eq;
     for (int i = 0; i < nops; i++) {
@@ -217,25 +244,26 @@ static int parse_eq(TnState *st, const char *eq, TnTensor **ops, int nops, Eq *e
         int len = c ? (int)(c - p) : (int)(eq + lhs_len - p);
         int ne;
         char tmp[EQ_MAX];
-        spell_ellipsis(p, len, ops[i]->ndim, nell_max, tmp, &ne);
+        spell_ellipsis(p, len, ops[i]->ndim, nell_max, e->ell, tmp, &ne);
         memcpy(e->in[i], tmp, sizeof tmp);
         p = c ? c + 1 : eq + lhs_len;
     }
     e->nin = nops;
     if (arrow) {
-        spell_ellipsis(arrow + 2, (int)strlen(arrow + 2), -1, nell_max, e->out, NULL);
+        spell_ellipsis(arrow + 2, (int)strlen(arrow + 2), -1, nell_max, e->ell, e->out, NULL);
         return 0;
     }
-    /* implicit output: ellipsis letters, then letters seen once, alphabetically */
+    /* implicit output: ellipsis letters, then letters seen once in PyTorch's label order
+     * (capitals first) */
     int counts[128] = {0}, k = 0;
     for (int i = 0; i < nops; i++)
         for (const char *q = e->in[i]; *q; q++)
             counts[(int)*q]++;
-    for (int c = 'A'; c < 'A' + nell_max; c++)
-        if (counts[c])
-            e->out[k++] = (char)c;
-    for (int c = 'a'; c <= 'z'; c++)
-        if (counts[c] == 1)
+    for (int j = 0; j < nell_max; j++)
+        if (counts[(int)e->ell[j]])
+            e->out[k++] = e->ell[j];
+    for (int c = 'A'; c <= 'z'; c++)
+        if (is_label((char)c) && counts[c] == 1 && !memchr(e->ell, c, (size_t)nell_max))
             e->out[k++] = (char)c;
     e->out[k] = 0;
     return 0;
