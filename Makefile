@@ -3,7 +3,10 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter
 CPPFLAGS = -D_GNU_SOURCE -Isrc -Iruntime -Ibuild -I/usr/include/x86_64-linux-gnu
-LDLIBS   = -lreadline -lblis -llapacke -lm -lpthread
+# LAPACKE is not linked: runtime/linalg.c dlopens it on first use (start-up cost).
+# --as-needed drops libraries nothing references; -O1 lets ld optimise the hash tables.
+LDFLAGS ?= -Wl,-O1,--as-needed
+LDLIBS   = -lreadline -lblis -lm -lpthread -ldl
 
 SRC     := $(wildcard src/*.c) $(wildcard runtime/*.c)
 GEN     := build/lexer.c build/parser.c build/stdlib.c
@@ -15,7 +18,7 @@ STDLIB  := $(sort $(wildcard stdlib/*.tn))
 all: tn
 
 tn: $(OBJ)
-	$(CC) $(CFLAGS) -o $@ $(OBJ) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
 
 build/%.o: %.c build/parser.h
 	@mkdir -p $(dir $@)

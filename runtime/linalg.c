@@ -1,6 +1,7 @@
 /* linalg.c: vector and matrix norms, the deprecated torch.norm, and LAPACKE-backed
  * svdvals, det, inv and solve, batched over leading dims. */
 #include "linalg.h"
+#include <dlfcn.h>
 #include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
@@ -404,14 +405,59 @@ static int64_t batch_count(const TnTensor *a)
     return b;
 }
 
-static bool lapack_size_ok(TnState *st, int64_t m, int64_t n)
+/* LAPACKE is opened on first use, not linked: it drags in liblapack, libgfortran
+ * and thousands of symbol bindings that cost every start-up about a millisecond.
+ * lapacke.h still gives the types, so each pointer has the exact prototype. */
+static struct {
+    __typeof__(LAPACKE_sgesdd) *sgesdd;
+    __typeof__(LAPACKE_dgesdd) *dgesdd;
+    __typeof__(LAPACKE_sgetrf_work) *sgetrf_work;
+    __typeof__(LAPACKE_dgetrf_work) *dgetrf_work;
+    __typeof__(LAPACKE_sgetrs_work) *sgetrs_work;
+    __typeof__(LAPACKE_dgetrs_work) *dgetrs_work;
+} lapacke;
+
+static bool lapacke_open(TnState *st)
+{
+    if (lapacke.dgetrs_work) return true;
+    void *h = dlopen("liblapacke.so.3", RTLD_NOW | RTLD_LOCAL);
+    if (!h) h = dlopen("liblapacke.so", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *why = dlerror();
+        tn_raise(st, tn_RuntimeError,
+                 "linalg: this operation needs LAPACKE, which could not be loaded (%s); "
+                 "install it with scripts/install-deps (Debian package liblapacke)",
+                 why ? why : "liblapacke.so.3 not found");
+        return false;
+    }
+    /* dlsym's void * to a function pointer: POSIX guarantees the conversion */
+    lapacke.sgesdd = (__typeof__(lapacke.sgesdd))dlsym(h, "LAPACKE_sgesdd");
+    lapacke.dgesdd = (__typeof__(lapacke.dgesdd))dlsym(h, "LAPACKE_dgesdd");
+    lapacke.sgetrf_work = (__typeof__(lapacke.sgetrf_work))dlsym(h, "LAPACKE_sgetrf_work");
+    lapacke.dgetrf_work = (__typeof__(lapacke.dgetrf_work))dlsym(h, "LAPACKE_dgetrf_work");
+    lapacke.sgetrs_work = (__typeof__(lapacke.sgetrs_work))dlsym(h, "LAPACKE_sgetrs_work");
+    __typeof__(lapacke.dgetrs_work) last =
+        (__typeof__(lapacke.dgetrs_work))dlsym(h, "LAPACKE_dgetrs_work");
+    if (!lapacke.sgesdd || !lapacke.dgesdd || !lapacke.sgetrf_work || !lapacke.dgetrf_work ||
+        !lapacke.sgetrs_work || !last) {
+        tn_raise(st, tn_RuntimeError,
+                 "linalg: the LAPACKE library found lacks gesdd, getrf or getrs");
+        dlclose(h);
+        return false;
+    }
+    lapacke.dgetrs_work = last; /* set last: it marks the table complete */
+    return true;
+}
+
+/* The gate before any LAPACK call: sizes fit LAPACK's int, and LAPACKE is loaded. */
+static bool lapack_ready(TnState *st, int64_t m, int64_t n)
 {
     if (m > INT32_MAX / (n > 0 ? n : 1) || n > INT32_MAX) {
         tn_raise(st, tn_RuntimeError, "linalg: matrix too large for LAPACK (%lld x %lld)",
                  (long long)m, (long long)n);
         return false;
     }
-    return true;
+    return lapacke_open(st);
 }
 
 /* "linalg.inv: (Batch element 1): " when the input is batched, else "linalg.inv: ". */
@@ -460,7 +506,7 @@ TnTensor *linalg_svdvals(TnState *st, TnTensor *a)
     int64_t m = a->sizes[a->ndim - 2], n = a->sizes[a->ndim - 1], k = m < n ? m : n;
     int64_t shape[TN_MAX_DIMS];
     int nd = batch_shape(a, 1, &k, shape);
-    if (!lapack_size_ok(st, m, n)) return NULL;
+    if (!lapack_ready(st, m, n)) return NULL;
     TnTensor *c = colmajor(st, a), *out = c ? tensor_empty(st, a->dtype, nd, shape) : NULL;
     if (!out || k == 0) goto done;
     if (!all_finite(c)) {
@@ -477,11 +523,11 @@ TnTensor *linalg_svdvals(TnState *st, TnTensor *a)
     for (int64_t b = 0; b < B; b++) {
         lapack_int info;
         if (a->dtype == DT_FLOAT32)
-            info = LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'N', (lapack_int)m, (lapack_int)n,
+            info = lapacke.sgesdd(LAPACK_COL_MAJOR, 'N', (lapack_int)m, (lapack_int)n,
                                   (float *)tensor_ptr(c) + b * m * n, (lapack_int)m,
                                   (float *)tensor_ptr(out) + b * k, NULL, 1, NULL, 1);
         else
-            info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', (lapack_int)m, (lapack_int)n,
+            info = lapacke.dgesdd(LAPACK_COL_MAJOR, 'N', (lapack_int)m, (lapack_int)n,
                                   (double *)tensor_ptr(c) + b * m * n, (lapack_int)m,
                                   (double *)tensor_ptr(out) + b * k, NULL, 1, NULL, 1);
         if (info != 0) {
@@ -503,9 +549,9 @@ done:
 static lapack_int lu(TnTensor *c, int64_t b, int64_t n, lapack_int *ipiv)
 {
     if (c->dtype == DT_FLOAT32)
-        return LAPACKE_sgetrf_work(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n,
+        return lapacke.sgetrf_work(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n,
                                    (float *)tensor_ptr(c) + b * n * n, (lapack_int)n, ipiv);
-    return LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n,
+    return lapacke.dgetrf_work(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n,
                                (double *)tensor_ptr(c) + b * n * n, (lapack_int)n, ipiv);
 }
 
@@ -538,7 +584,7 @@ TnTensor *linalg_det(TnState *st, TnTensor *a)
         return NULL;
     int64_t n = a->sizes[a->ndim - 1], shape[TN_MAX_DIMS];
     int nd = batch_shape(a, 0, NULL, shape);
-    if (!lapack_size_ok(st, n, n)) return NULL;
+    if (!lapack_ready(st, n, n)) return NULL;
     TnTensor *c = lu_operand(st, a, NULL);
     TnTensor *out = c ? tensor_empty(st, a->dtype, nd, shape) : NULL;
     lapack_int *ipiv = out ? tn_malloc(sizeof(lapack_int) * (size_t)(n + 1)) : NULL;
@@ -565,10 +611,10 @@ static lapack_int lu_solve(TnTensor *lu_t, TnTensor *x, int64_t b, int64_t n, in
                            const lapack_int *ipiv)
 {
     if (lu_t->dtype == DT_FLOAT32)
-        return LAPACKE_sgetrs_work(LAPACK_COL_MAJOR, trans, (lapack_int)n, (lapack_int)k,
+        return lapacke.sgetrs_work(LAPACK_COL_MAJOR, trans, (lapack_int)n, (lapack_int)k,
                                    (float *)tensor_ptr(lu_t) + b * n * n, (lapack_int)n, ipiv,
                                    (float *)tensor_ptr(x) + b * n * k, (lapack_int)n);
-    return LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, trans, (lapack_int)n, (lapack_int)k,
+    return lapacke.dgetrs_work(LAPACK_COL_MAJOR, trans, (lapack_int)n, (lapack_int)k,
                                (double *)tensor_ptr(lu_t) + b * n * n, (lapack_int)n, ipiv,
                                (double *)tensor_ptr(x) + b * n * k, (lapack_int)n);
 }
@@ -602,7 +648,7 @@ TnTensor *linalg_inv(TnState *st, TnTensor *a)
     if (check_matrix(st, a, fn) < 0 || check_float(st, a, fn) < 0 || check_square(st, a, fn) < 0)
         return NULL;
     int64_t n = a->sizes[a->ndim - 1];
-    if (!lapack_size_ok(st, n, n)) return NULL;
+    if (!lapack_ready(st, n, n)) return NULL;
     bool as_t;
     TnTensor *c = lu_operand(st, a, &as_t);
     TnTensor *x = c ? tensor_zeros(st, a->dtype, a->ndim, a->sizes) : NULL;
@@ -702,7 +748,7 @@ static int solve_all(TnState *st, TnTensor *ca, TnTensor *cb, const SolveShape *
 TnTensor *linalg_solve(TnState *st, TnTensor *a, TnTensor *b)
 {
     SolveShape s;
-    if (solve_shapes(st, a, b, &s) < 0 || !lapack_size_ok(st, s.n, s.n > s.k ? s.n : s.k))
+    if (solve_shapes(st, a, b, &s) < 0 || !lapack_ready(st, s.n, s.n > s.k ? s.n : s.k))
         return NULL;
     bool as_t = false;
     TnTensor *bm = s.vector ? op_unsqueeze(st, b, -1) : (tn_obj_incref(b), b);
