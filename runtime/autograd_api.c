@@ -28,6 +28,7 @@ typedef struct Wrap {
     int slot[MAXP];
     int nparams;
     bool inplace;
+    int8_t resolved; /* slot[] against the signature: 0 not yet, 1 done, -1 failed */
 } Wrap;
 
 /* The pool of trampolines: tramp_A_B_C serves wraps[A*64 + B*8 + C]. */
@@ -35,7 +36,7 @@ typedef struct Wrap {
 static Wrap wraps[NWRAPS];
 static int nwraps;
 
-static TnValue dispatch(TnState *st, const Wrap *w, TnValue *a);
+static TnValue dispatch(TnState *st, Wrap *w, TnValue *a);
 
 #define T1(A, B, C)                                                                            \
     static TnValue tramp_##A##_##B##_##C(TnState *st, TnValue *a)                              \
@@ -233,8 +234,12 @@ static TnValue dispatch_inplace(TnState *st, const Wrap *w, TnValue *a, const Tn
     return r;
 }
 
-static TnValue dispatch(TnState *st, const Wrap *w, TnValue *a)
+static bool resolve_wrap(Wrap *w);
+
+static TnValue dispatch(TnState *st, Wrap *w, TnValue *a)
 {
+    if (TN_UNLIKELY(w->resolved <= 0) && !resolve_wrap(w))
+        return w->orig(st, a); /* the row names a missing parameter: not recorded */
     if (!autograd_enabled_flag) {
         TnValue r = w->orig(st, a);
         if (!IS_UNDEF(r) && !w->inplace)
@@ -299,20 +304,31 @@ static bool resolve_params(Wrap *w, const TnSig *sig)
     return true;
 }
 
+/* Resolves w's parameters on its first call: the signature is parsed by then
+ * (the call bound it), and resolving all wraps at start-up would parse them all. */
+static bool resolve_wrap(Wrap *w)
+{
+    if (w->resolved == 0) {
+        TnSig *sig = sig_for_def(&w->def, NULL);
+        w->resolved = sig && resolve_params(w, sig) ? 1 : -1;
+    }
+    return w->resolved > 0;
+}
+
 /* Replaces dict[name] (a native) by a recording copy. */
 static int wrap_one(TnState *st, TnDict *d, TnValue owner, const char *name, const TnGradRow *row,
                     bool inplace, const char *qual)
 {
     TnValue f = dict_get_str(d, str_intern(name));
-    if (!IS_NATIVE(f) || !((TnNative *)AS_OBJ(f))->sig) {
+    if (!IS_NATIVE(f) || !((TnNative *)AS_OBJ(f))->def->sig) {
         if (debug_init())
             fprintf(stderr, "autograd: no native %s%s\n", qual, name);
         return 0;
     }
     TnNative *nat = (TnNative *)AS_OBJ(f);
-    for (int i = 0; i < nwraps; i++)
-        if (nat->def == &wraps[i].def)
-            return 0; /* already wrapped (an alias listed twice) */
+    uintptr_t at = (uintptr_t)nat->def;
+    if (at >= (uintptr_t)wraps && at < (uintptr_t)(wraps + NWRAPS))
+        return 0; /* already wrapped (an alias listed twice) */
     if (nwraps == NWRAPS) {
         fprintf(stderr, "autograd: too many wrapped functions (%s%s)\n", qual, name);
         return 0;
@@ -320,10 +336,12 @@ static int wrap_one(TnState *st, TnDict *d, TnValue owner, const char *name, con
     Wrap *w = &wraps[nwraps];
     w->row = row;
     w->inplace = inplace;
-    if (!resolve_params(w, nat->sig)) {
-        if (debug_init())
-            fprintf(stderr, "autograd: %s%s: parameters '%s' not in '%s'\n", qual, name,
-                    row->params, nat->def->sig);
+    w->resolved = 0;
+    /* Resolved on first call (resolve_wrap); the debug mode checks every row now. */
+    TnSig *sig;
+    if (debug_init() && (!(sig = tn_native_sig(st, nat)) || !resolve_params(w, sig))) {
+        fprintf(stderr, "autograd: %s%s: parameters '%s' not in '%s'\n", qual, name,
+                row->params, nat->def->sig);
         return 0;
     }
     w->def = *nat->def;

@@ -714,6 +714,14 @@ static TnValue call_prepended(TnState *st, TnValue f, TnValue self, const TnValu
     return r;
 }
 
+/* The self_kind of a native's signature (1 for raw natives), parsed or not. */
+static int native_self_kind(const TnNative *n)
+{
+    if (n->sig)
+        return n->sig->self_kind;
+    return n->def->sig ? sig_text_self_kind(n->def->sig) : 1;
+}
+
 /* True if calling descr with self prepended equals calling its binding. */
 static bool is_method_descr(TnValue descr)
 {
@@ -722,7 +730,7 @@ static bool is_method_descr(TnValue descr)
     TnType *dt = AS_OBJ(descr)->type;
     if (dt == &tn_native_type) {
         TnNative *n = (TnNative *)AS_OBJ(descr);
-        return IS_UNDEF(n->self) && (!n->sig || n->sig->self_kind == 1);
+        return IS_UNDEF(n->self) && native_self_kind(n) == 1;
     }
     return (dt->flags & TN_TYPE_METHOD_DESCR) != 0;
 }
@@ -1004,19 +1012,32 @@ static TnNative *native_alloc(TnState *st, const TnMethodDef *def, TnSig *sig, T
     return n;
 }
 
+/* The signature is parsed when the native is first called or bound, not here:
+ * start-up makes over a thousand natives and most programs call few of them. */
 TnValue native_new(TnState *st, const TnMethodDef *def, TnValue owner)
 {
     /* Only static types are kept as owner: a namespace or heap class holding its
      * natives in its dict would otherwise form a reference cycle. */
     bool type_owner = IS_TYPE(owner) && !(AS_TYPE(owner)->flags & TN_TYPE_HEAP);
-    TnSig *sig = NULL;
-    if (def->sig) {
-        sig = sig_for_def(def, type_owner ? AS_TYPE(owner)->name : NULL);
-        if (!sig)
-            return tn_raise(st, tn_MemoryError, "cannot make native %s", def->name);
-    }
-    TnNative *n = native_alloc(st, def, sig, tn_undef(), type_owner ? owner : tn_undef());
+    TnNative *n = native_alloc(st, def, NULL, tn_undef(), type_owner ? owner : tn_undef());
     return n ? tn_obj(n) : tn_undef();
+}
+
+/* n's parsed signature, parsing (and caching in n) on first use; NULL with
+ * MemoryError raised. Only for natives with a signature text. */
+static TnSig *native_sig(TnState *st, TnNative *n)
+{
+    if (TN_LIKELY(n->sig))
+        return n->sig;
+    n->sig = sig_for_def(n->def, IS_TYPE(n->owner) ? AS_TYPE(n->owner)->name : NULL);
+    if (!n->sig)
+        tn_raise(st, tn_MemoryError, "cannot parse the signature of %s", n->def->name);
+    return n->sig;
+}
+
+TnSig *tn_native_sig(TnState *st, TnNative *n)
+{
+    return n->def->sig ? native_sig(st, n) : NULL;
 }
 
 static void native_dealloc(TnObject *o)
@@ -1047,8 +1068,7 @@ static TnValue native_call(TnState *st, TnValue f, const TnValue *args, int narg
                            TnStr *const *kwnames, int nkw)
 {
     TnNative *n = (TnNative *)AS_OBJ(f);
-    TnSig *sig = n->sig;
-    if (!sig) {
+    if (!n->def->sig) {
         if (IS_UNDEF(n->self)) {
             if (IS_TYPE(n->owner) && check_unbound_self(st, n, args, nargs) < 0)
                 return tn_undef();
@@ -1067,6 +1087,9 @@ static TnValue native_call(TnState *st, TnValue f, const TnValue *args, int narg
             tn_free(v);
         return r;
     }
+    TnSig *sig = native_sig(st, n);
+    if (!sig)
+        return tn_undef();
     if (IS_UNDEF(n->self) && sig->self_kind == 1 && check_unbound_self(st, n, args, nargs) < 0)
         return tn_undef();
     TnValue slots[TN_SIG_MAX];
@@ -1081,8 +1104,13 @@ static TnValue native_call(TnState *st, TnValue f, const TnValue *args, int narg
 static TnValue native_descr_get(TnState *st, TnValue descr, TnValue obj, TnType *type)
 {
     TnNative *n = (TnNative *)AS_OBJ(descr);
+    if (!IS_UNDEF(n->self))
+        return tn_ref(descr);
+    /* parsed now so the bound copies made per access share it */
+    if (n->def->sig && !native_sig(st, n))
+        return tn_undef();
     int kind = n->sig ? n->sig->self_kind : 1;
-    if (!IS_UNDEF(n->self) || kind == 0 || (kind == 1 && IS_UNDEF(obj)))
+    if (kind == 0 || (kind == 1 && IS_UNDEF(obj)))
         return tn_ref(descr);
     TnValue self = obj;
     if (kind == 2)
@@ -1102,7 +1130,7 @@ static TnValue native_repr(TnState *st, TnValue self)
         return tn_str_fmt(st, "<built-in method %s of %s object>", n->def->name,
                           tn_type_name(s));
     }
-    if (IS_TYPE(n->owner) && (!n->sig || n->sig->self_kind == 1))
+    if (IS_TYPE(n->owner) && native_self_kind(n) == 1)
         return tn_str_fmt(st, "<method '%s' of '%s' objects>", n->def->name,
                           AS_TYPE(n->owner)->name);
     return tn_str_fmt(st, "<built-in function %s>", n->def->name);

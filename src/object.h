@@ -113,7 +113,8 @@ typedef struct TnGetSetDef {
 typedef struct TnNative {
     TN_OBJECT_HEAD;
     const TnMethodDef *def;
-    TnSig *sig;     /* parsed once, shared; NULL for raw natives */
+    TnSig *sig;     /* parsed on first call or binding, shared (tn_native_sig);
+                     * NULL before that and for raw natives */
     TnValue self;   /* bound receiver, or V_UNDEF */
     TnValue owner;  /* namespace or type it belongs to (for repr), may be UNDEF */
 } TnNative;
@@ -322,6 +323,9 @@ TnValue type_lookup(TnType *t, TnStr *name);
 TN_MUST_CHECK int type_ready(TnState *st, TnType *t);
 /* Makes a native function object for a method table row (new reference). */
 TN_MUST_CHECK TnValue native_new(TnState *st, const TnMethodDef *def, TnValue owner);
+/* A native's signature, parsed on first use; NULL for raw natives, or with
+ * MemoryError raised when parsing ran out of memory. */
+TnSig *tn_native_sig(TnState *st, TnNative *n);
 
 /* --------------------------------------------------------------- strings */
 TnStr *str_new(TnState *st, const char *s, int64_t len); /* NULL + MemoryError */

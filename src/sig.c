@@ -552,6 +552,25 @@ static bool stab_put(const void *key, TnSig *sig, bool is_cache)
     return true;
 }
 
+int sig_text_self_kind(const char *text)
+{
+    Lex l = {text, text};
+    skip_ws(&l);
+    while (is_ident(*l.p))
+        l.p++;
+    skip_ws(&l);
+    if (*l.p++ != '(')
+        return 0;
+    skip_ws(&l);
+    const char *b = l.p;
+    while (is_ident(*l.p))
+        l.p++;
+    size_t n = (size_t)(l.p - b);
+    if (n == 4 && !memcmp(b, "self", 4))
+        return 1;
+    return n == 3 && !memcmp(b, "cls", 3) ? 2 : 0;
+}
+
 TnSig *sig_for_def(const TnMethodDef *def, const char *qualprefix)
 {
     TnSig *s = stab_get(def);

@@ -61,6 +61,8 @@ void sig_release(const TnSig *sig, TnValue *slots);
 TN_MUST_CHECK int sig_bind_cached(TnState *st, TnSig **cache, const char *text, TnValue self,
                                   const TnValue *args, int nargs, TnStr *const *kwnames, int nkw,
                                   TnValue *slots);
+/* TnSig.self_kind of a signature text without parsing it (natives parse on first use). */
+int sig_text_self_kind(const char *text);
 /* The shared parsed signature of a method-table row (parsed once, kept until sig_fini). */
 TnSig *sig_for_def(const TnMethodDef *def, const char *qualprefix);
 /* Frees every cached and per-def signature. */
