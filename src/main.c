@@ -3,6 +3,7 @@
 #include "repl.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -254,6 +255,9 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0) return rc;
 
+    /* One malloc arena: the interpreter thread would otherwise get its own,
+     * grown by an mprotect call per page (about fifty at start-up). */
+    mallopt(M_ARENA_MAX, 1);
     repl_init_signals();
     /* Only the interpreter thread takes SIGINT, so the main thread's join is
      * never disturbed. */
