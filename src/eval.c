@@ -115,6 +115,12 @@ static inline TnValue global_cached(TnDict *d, TnAst *n)
     return v;
 }
 
+/* stdlib_load.c: a builtin written in a stdlib file is a stub until first used
+ * (so start-up does not parse the file); resolving loads the file and gives the
+ * real value, a new reference. Weak: the parser's test tools link no stdlib. */
+__attribute__((weak)) extern TnType tn_stdlib_stub_type;
+__attribute__((weak)) TnValue stdlib_stub_resolve(TnState *st, TnValue stub);
+
 static TnValue load_global(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     TnStr *name = n->cache;
@@ -128,6 +134,8 @@ static TnValue load_global(TnState *st, TnFrameInfo *f, TnAst *n)
     if (!IS_UNDEF(v))
         return tn_ref(v);
     v = dict_get_str(st->builtins, name);
+    if (TN_UNLIKELY(IS_TYPEOF(v, &tn_stdlib_stub_type)))
+        return stdlib_stub_resolve(st, v);
     if (!IS_UNDEF(v))
         return tn_ref(v);
     return name_error(st, name);

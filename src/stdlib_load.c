@@ -18,7 +18,8 @@
  * defines it, which replaces the file's stubs with the real values; a stub that
  * is called directly (after `from torch.nn import *`) loads and forwards the call.
  * Module methods load when an attribute lookup on a module misses (module.h's
- * module_lazy_hook). Files for "builtins" load at start-up.
+ * module_lazy_hook). Stubs in the builtins (summary) are resolved by eval.c's
+ * global lookup, through stdlib_stub_resolve.
  */
 #include "eval.h"
 #include "module.h"
@@ -62,32 +63,38 @@ static void stub_dealloc(TnObject *o)
 }
 
 static int load_file(TnState *st, int i);
-static TnType stub_type;
+extern TnType tn_stdlib_stub_type; /* defined below; eval.c checks for it */
 
 /* The real value behind a stub (new reference), loading its file first. */
 static TnValue resolve_stub(TnState *st, LazyStub *s)
 {
     if (load_file(st, s->file) < 0) return tn_undef();
     TnValue v = dict_get_str(s->target, s->name);
-    if (IS_UNDEF(v) || IS_TYPEOF(v, &stub_type))
+    if (IS_UNDEF(v) || IS_TYPEOF(v, &tn_stdlib_stub_type))
         return tn_raise(st, tn_AttributeError, "stdlib/%s.tn does not define '%s'",
                         tn_stdlib_files[s->file].name, s->name->data);
     return tn_ref(v);
 }
 
+TnValue stdlib_stub_resolve(TnState *st, TnValue stub)
+{
+    tn_incref(stub); /* loading the file replaces (and would free) this stub */
+    TnValue v = resolve_stub(st, (LazyStub *)AS_OBJ(stub));
+    tn_decref(stub);
+    return v;
+}
+
 static TnValue stub_call(TnState *st, TnValue self, const TnValue *args, int nargs,
                          TnStr *const *kwnames, int nkw)
 {
-    tn_incref(self); /* loading the file replaces (and would free) this stub */
-    TnValue f = resolve_stub(st, (LazyStub *)AS_OBJ(self));
-    tn_decref(self);
+    TnValue f = stdlib_stub_resolve(st, self);
     if (IS_UNDEF(f)) return f;
     TnValue r = tn_call(st, f, args, nargs, kwnames, nkw);
     tn_decref(f);
     return r;
 }
 
-static TnType stub_type = {
+TnType tn_stdlib_stub_type = {
     .head = {0, NULL},
     .name = "stdlib_stub",
     .dealloc = stub_dealloc,
@@ -100,7 +107,7 @@ static TnValue (*ns_getattr_next)(TnState *st, TnValue self, TnStr *name);
 static TnValue lazy_ns_getattr(TnState *st, TnValue self, TnStr *name)
 {
     TnValue v = ns_getattr_next(st, self, name);
-    if (!IS_TYPEOF(v, &stub_type)) return v;
+    if (!IS_TYPEOF(v, &tn_stdlib_stub_type)) return v;
     TnValue real = resolve_stub(st, (LazyStub *)AS_OBJ(v));
     tn_decref(v);
     return real;
@@ -161,7 +168,7 @@ static int drop_stubs(TnState *st, TnDict *d, int i)
     int64_t pos = 0;
     TnValue k, v;
     while (dict_next(d, &pos, &k, &v))
-        if (IS_TYPEOF(v, &stub_type) && ((LazyStub *)AS_OBJ(v))->file == i) {
+        if (IS_TYPEOF(v, &tn_stdlib_stub_type) && ((LazyStub *)AS_OBJ(v))->file == i) {
             if (dict_del(st, d, k) < 0) return -1;
             pos = 0;
         }
@@ -233,11 +240,11 @@ static int add_stubs(TnState *st, TnDict *d, int i)
                (e > s && *e >= '0' && *e <= '9'))
             e++;
         if (e == s || (s == p && !(e[0] == ' ' && e[1] == '=' && e[2] != '='))) continue;
-        if (s[0] == '_' && s[1] == '_') continue;
+        if (s[0] == '_' && (s[1] == '_' || d == st->builtins)) continue; /* as publish() */
         TnStr *name = str_intern_n(s, e - s);
         if (!name) return (void)tn_no_memory(st), -1;
         if (!IS_UNDEF(dict_get_str(d, name))) continue;
-        LazyStub *stub = tn_alloc_object(st, &stub_type, sizeof(LazyStub));
+        LazyStub *stub = tn_alloc_object(st, &tn_stdlib_stub_type, sizeof(LazyStub));
         if (!stub) return -1;
         stub->file = i;
         stub->name = name;
@@ -253,7 +260,7 @@ static int add_stubs(TnState *st, TnDict *d, int i)
 int stdlib_init(TnState *st)
 {
     TnValue nn = dict_get_str(st->modules, str_intern("torch.nn"));
-    if (IS_UNDEF(nn) || module_init(st, nn) < 0 || type_ready(st, &stub_type) < 0) return -1;
+    if (IS_UNDEF(nn) || module_init(st, nn) < 0 || type_ready(st, &tn_stdlib_stub_type) < 0) return -1;
     int n = 0;
     while (tn_stdlib_files[n].name)
         n++;
@@ -274,7 +281,7 @@ int stdlib_init(TnState *st)
             return -1;
         }
         if (strcmp(ns, "Module") == 0) continue;
-        if (d == st->builtins ? load_file(st, i) < 0 : add_stubs(st, d, i) < 0) return -1;
+        if (add_stubs(st, d, i) < 0) return -1;
     }
     return 0;
 }
