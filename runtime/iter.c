@@ -138,6 +138,66 @@ void iter_run(TnIter *it, TnLoopFn fn, void *ctx, bool parallel)
     parallel_for(n, ITER_PARALLEL_GRAIN, iter_range, &job);
 }
 
+/* ------------------------------------------------------------ stoppable runs */
+volatile sig_atomic_t *iter_stop_flag;
+
+typedef struct {
+    TnRangeFn fn;
+    void *ctx;
+    int64_t chunk;
+} Stoppable;
+
+/* fn over [begin, end) a chunk at a time, until the stop flag is seen; each thread of a
+ * parallel run checks it itself, so both halves stop. */
+static void stoppable_range(void *ctx, int64_t begin, int64_t end)
+{
+    const Stoppable *s = ctx;
+    while (begin < end && !*iter_stop_flag) {
+        int64_t e = end - begin > s->chunk ? begin + s->chunk : end;
+        s->fn(s->ctx, begin, e);
+        begin = e;
+    }
+}
+
+/* Runs fn over [0, n) in chunks of `chunk`; threads as parallel_for with `grain`. */
+static bool run_stoppable(int64_t n, int64_t grain, int64_t chunk, TnRangeFn fn, void *ctx)
+{
+    if (!iter_stop_flag || n <= chunk) {
+        if (grain < INT64_MAX)
+            parallel_for(n, grain, fn, ctx);
+        else if (n > 0)
+            fn(ctx, 0, n);
+        return true;
+    }
+    Stoppable s = {fn, ctx, chunk};
+    if (grain < INT64_MAX)
+        parallel_for(n, grain, stoppable_range, &s);
+    else
+        stoppable_range(&s, 0, n);
+    return !*iter_stop_flag;
+}
+
+static int64_t chunk_of(int64_t grain)
+{
+    return grain > INT64_MAX / ITER_STOP_CHUNK ? INT64_MAX : grain * ITER_STOP_CHUNK;
+}
+
+bool parallel_for_stoppable(int64_t n, int64_t grain, TnRangeFn fn, void *ctx)
+{
+    return run_stoppable(n, grain, chunk_of(grain), fn, ctx);
+}
+
+bool iter_run_stoppable(TnIter *it, TnLoopFn fn, void *ctx, bool parallel)
+{
+    int64_t n = iter_numel(it), chunk = chunk_of(ITER_PARALLEL_GRAIN);
+    if (it->ndim == 0 || n <= chunk) {
+        iter_run(it, fn, ctx, parallel);
+        return true;
+    }
+    IterJob job = {it, fn, ctx};
+    return run_stoppable(n, parallel ? ITER_PARALLEL_GRAIN : INT64_MAX, chunk, iter_range, &job);
+}
+
 /* ------------------------------------------------------------ thread pool */
 /* The machine has two cores, so the pool is one persistent worker that runs the upper half of
  * each parallel_for while the caller runs the lower half. Creating a thread per op would cost

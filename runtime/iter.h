@@ -10,6 +10,7 @@
 #ifndef TN_ITER_H
 #define TN_ITER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,6 +42,16 @@ void iter_run(TnIter *it, TnLoopFn fn, void *ctx, bool parallel);
 /* Runs fn(ctx, begin, end) over [0, n), split across two threads when n >= grain. */
 typedef void (*TnRangeFn)(void *ctx, int64_t begin, int64_t end);
 void parallel_for(int64_t n, int64_t grain, TnRangeFn fn, void *ctx);
+
+/* Stoppable runs, for work whose output is fresh (a half-written result is dropped):
+ * the work is cut into chunks of ITER_STOP_CHUNK grains (about a millisecond), and
+ * *iter_stop_flag is checked between them. False when the flag was set, so the
+ * work may be unfinished; the flag is left for the caller to act on. The
+ * interpreter points iter_stop_flag at its Ctrl-C flag; NULL never stops. */
+extern volatile sig_atomic_t *iter_stop_flag;
+#define ITER_STOP_CHUNK 16
+bool iter_run_stoppable(TnIter *it, TnLoopFn fn, void *ctx, bool parallel);
+bool parallel_for_stoppable(int64_t n, int64_t grain, TnRangeFn fn, void *ctx);
 
 /* Elements above which an elementwise loop is split across threads. */
 #define ITER_PARALLEL_GRAIN 65536

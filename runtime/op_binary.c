@@ -83,9 +83,11 @@ static void add_operand(TnIter *it, int k, Prepared *p)
         iter_operand(it, k, (char *)&p->buf, 0, NULL, NULL, 8);
 }
 
-/* Runs the kernel for op over prepared operands into `out` (of the right shape). */
+/* Runs the kernel for op over prepared operands into `out` (of the right shape). A
+ * fresh `out` may be left half-written by Ctrl-C (KeyboardInterrupt, -1); an in-place
+ * one is always finished. */
 static int run_kernel(TnState *st, TnBinaryOp op, TnDType compute, TnTensor *out, Prepared *pa,
-                      Prepared *pb)
+                      Prepared *pb, bool fresh)
 {
     TnIter it;
     iter_init(&it, 3, out->ndim, out->sizes);
@@ -95,7 +97,10 @@ static int run_kernel(TnState *st, TnBinaryOp op, TnDType compute, TnTensor *out
     add_operand(&it, 2, pb);
     iter_coalesce(&it);
     TnKernelStatus ks = {0};
-    iter_run(&it, k_binary_loops[op][compute], &ks, true);
+    if (!fresh)
+        iter_run(&it, k_binary_loops[op][compute], &ks, true);
+    else if (!iter_run_stoppable(&it, k_binary_loops[op][compute], &ks, true))
+        return tn_raise_interrupt(st);
     if (ks.zero_div)
         return tn_raise_int(st, tn_RuntimeError, "ZeroDivisionError");
     return 0;
@@ -145,7 +150,12 @@ static TnTensor *binary_fast(TnState *st, TnBinaryOp op, TnTensor *a, TnTensor *
     FlatJob j = {k_binary_loops[op][dt],
                  {tensor_ptr(out), tensor_ptr(a), tensor_ptr(b)},
                  {DT_SIZE(outdt), DT_SIZE(dt), DT_SIZE(dt)}};
-    parallel_for(tensor_numel(out), ITER_PARALLEL_GRAIN, flat_range, &j);
+    if (!parallel_for_stoppable(tensor_numel(out), ITER_PARALLEL_GRAIN, flat_range, &j)) {
+        tn_obj_decref(out);
+        (void)tn_raise_interrupt(st);
+        *failed = true;
+        return NULL;
+    }
     return out;
 }
 
@@ -169,7 +179,7 @@ TnTensor *op_binary(TnState *st, TnBinaryOp op, TnOperand a, TnOperand b)
     if (prepare(st, a, compute, &pa) < 0 || prepare(st, b, compute, &pb) < 0)
         goto done;
     out = tensor_empty(st, outdt, nd, shape);
-    if (out && run_kernel(st, op, compute, out, &pa, &pb) < 0) {
+    if (out && run_kernel(st, op, compute, out, &pa, &pb, true) < 0) {
         tn_obj_decref(out);
         out = NULL;
     }
@@ -209,12 +219,12 @@ TnTensor *op_binary_(TnState *st, TnBinaryOp op, TnTensor *self, TnOperand b)
     if (prepare(st, a, compute, &pa) < 0 || prepare(st, b, compute, &pb) < 0)
         goto done;
     if (outdt == self->dtype) {
-        if (run_kernel(st, op, compute, self, &pa, &pb) < 0)
+        if (run_kernel(st, op, compute, self, &pa, &pb, false) < 0)
             goto done;
         tensor_bump_version(self);
     } else {
         tmp = tensor_empty(st, outdt, nd, shape);
-        if (!tmp || run_kernel(st, op, compute, tmp, &pa, &pb) < 0 ||
+        if (!tmp || run_kernel(st, op, compute, tmp, &pa, &pb, true) < 0 ||
             tensor_copy_(st, self, tmp) < 0)
             goto done;
     }

@@ -370,7 +370,11 @@ TnTensor *op_reduce(TnState *st, TnReduceOp op, TnTensor *x, uint32_t mask, bool
     if (out) {
         RedJob j = {op, tensor_ptr(rows), tensor_ptr(out), cdt, odt, inner, correction};
         int64_t grain = inner > 0 ? (1 << 15) / inner + 1 : 1 << 15;
-        parallel_for(outer, grain, red_rows, &j);
+        if (!parallel_for_stoppable(outer, grain, red_rows, &j)) {
+            tn_obj_decref(out);
+            out = NULL;
+            (void)tn_raise_interrupt(st);
+        }
     }
     tn_obj_decref(rows);
     return out;
@@ -568,8 +572,13 @@ TnTensor *op_scan(TnState *st, TnScanOp op, TnTensor *x, int64_t dim, int dtype)
     int64_t n = r->ndim ? r->sizes[r->ndim - 1] : 1;
     int64_t rows = n ? tensor_numel(r) / n : 0;
     ScanJob j = {op, dt, x->ndim == 0 || d == x->ndim - 1, tensor_ptr(in), tensor_ptr(r), n};
-    parallel_for(rows, ITER_PARALLEL_GRAIN / (n ? n : 1) + 1, scan_rows, &j);
+    bool done = parallel_for_stoppable(rows, ITER_PARALLEL_GRAIN / (n ? n : 1) + 1, scan_rows, &j);
     tn_obj_decref(in);
+    if (!done) {
+        tn_obj_decref(r);
+        (void)tn_raise_interrupt(st);
+        return NULL;
+    }
     r = dim_back(st, r, d);
     if (r && dtype >= 0 && r->dtype != (TnDType)dtype) {
         TnTensor *c = tensor_to(st, r, (TnDType)dtype);

@@ -28,7 +28,9 @@ static int unary_dtypes(TnState *st, TnUnaryOp op, TnDType in, TnDType *compute,
     return 0;
 }
 
-static void run(TnUnaryOp op, TnDType compute, TnTensor *out, TnTensor *in)
+/* Runs op's kernel from in into out. Only a fresh `out` (to be dropped on failure)
+ * may stop part-way, on Ctrl-C: false then. */
+static bool run(TnUnaryOp op, TnDType compute, TnTensor *out, TnTensor *in, bool fresh)
 {
     TnIter it;
     iter_init(&it, 2, out->ndim, out->sizes);
@@ -36,7 +38,10 @@ static void run(TnUnaryOp op, TnDType compute, TnTensor *out, TnTensor *in)
                  DT_SIZE(out->dtype));
     iter_operand(&it, 1, tensor_ptr(in), in->ndim, in->sizes, in->strides, DT_SIZE(in->dtype));
     iter_coalesce(&it);
+    if (fresh)
+        return iter_run_stoppable(&it, k_unary_loops[op][compute], NULL, true);
     iter_run(&it, k_unary_loops[op][compute], NULL, true);
+    return true;
 }
 
 TnTensor *op_unary(TnState *st, TnUnaryOp op, TnTensor *x)
@@ -48,8 +53,11 @@ TnTensor *op_unary(TnState *st, TnUnaryOp op, TnTensor *x)
     if (!in)
         return NULL;
     TnTensor *out = tensor_empty(st, outdt, x->ndim, x->sizes);
-    if (out)
-        run(op, compute, out, in);
+    if (out && !run(op, compute, out, in, true)) {
+        tn_obj_decref(out);
+        out = NULL;
+        (void)tn_raise_interrupt(st);
+    }
     tn_obj_decref(in);
     return out;
 }
@@ -61,7 +69,7 @@ TnTensor *op_unary_(TnState *st, TnUnaryOp op, TnTensor *self)
         op_check_inplace(st, self, outdt, self->ndim, self->sizes) < 0)
         return NULL;
     if (compute == self->dtype && outdt == self->dtype) {
-        run(op, compute, self, self);
+        run(op, compute, self, self, false);
     } else {
         TnTensor *r = op_unary(st, op, self);
         int rc = r ? tensor_copy_(st, self, r) : -1;

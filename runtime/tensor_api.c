@@ -2080,6 +2080,7 @@ static int ns_set(TnState *st, TnValue ns, const char *name, TnValue v)
 
 int tensor_api_init(TnState *st, TnValue torch_ns)
 {
+    iter_stop_flag = &tn_interrupted; /* long kernels stop on Ctrl-C (iter.h) */
     static TnMethodDef *methods;
     if (!methods && !(methods = method_table(st)))
         return -1;

@@ -445,7 +445,10 @@ static int lt(TnState *st, TnValue x, TnValue y)
     return t;
 }
 
-/* Stable merge sort of a[0..n) using tmp; insertion sort for short runs. 0 or -1. */
+enum { SORT_POLL_RUN = 4096 }; /* runs at least this long poll for Ctrl-C before merging */
+
+/* Stable merge sort of a[0..n) using tmp; insertion sort for short runs. 0 or -1
+ * (an error or Ctrl-C: a holds every item once, so list_sort can drop it). */
 static int merge_sort(TnState *st, SortItem *a, SortItem *tmp, int64_t n)
 {
     if (n <= 12) {
@@ -467,6 +470,9 @@ static int merge_sort(TnState *st, SortItem *a, SortItem *tmp, int64_t n)
     }
     int64_t h = n / 2;
     if (merge_sort(st, a, tmp, h) < 0 || merge_sort(st, a + h, tmp, n - h) < 0)
+        return -1;
+    /* Ctrl-C between merges of big runs: a few thousand polls for 10^7 items */
+    if (n >= SORT_POLL_RUN && tn_poll_interrupt(st) < 0)
         return -1;
     int c = lt(st, a[h].key, a[h - 1].key);
     if (c <= 0)
@@ -504,6 +510,9 @@ int list_sort(TnState *st, TnList *l, TnValue key, bool reverse)
         goto done;
     }
     for (int64_t i = 0; i < n; i++) {
+        /* a native key (abs, len) does not poll for Ctrl-C itself */
+        if ((i & (SORT_POLL_RUN - 1)) == SORT_POLL_RUN - 1 && tn_poll_interrupt(st) < 0)
+            goto done;
         a[i].value = items[i];
         if (has_key) {
             a[i].key = tn_call(st, key, &items[i], 1, NULL, 0);

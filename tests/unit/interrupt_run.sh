@@ -37,13 +37,19 @@ wait_for() {
 
 fail=0
 n=0
-# case NAME SETUP STATEMENT: SETUP runs first (may be empty), then STATEMENT is interrupted
+# case NAME SETUP STATEMENT: SETUP runs first (may be empty), then STATEMENT is interrupted.
+# A one-line STATEMENT shares its line with the "go" marker, so the SIGINT cannot land in the
+# gap before it starts (where the REPL would drop the pending line and then run it whole).
 case_() {
     name=$1 setup=$2 stmt=$3
     n=$((n + 1))
     printf 'r = None\n' >&3
     [ -n "$setup" ] && printf '%s\n' "$setup" >&3
-    printf 'print("go%d", flush=True)\n%s\n' $n "$stmt" >&3
+    case $stmt in
+    *"
+"*) printf 'print("go%d", flush=True)\n%s\n' $n "$stmt" >&3 ;;
+    *) printf 'print("go%d", flush=True); %s\n' $n "$stmt" >&3 ;;
+    esac
     if ! wait_for "go$n" 30; then
         echo "FAIL $name: the session did not start the statement"
         fail=1
@@ -80,9 +86,18 @@ case_ "big einsum" "" "r = torch.einsum('ij,jk->ik', a, a)"
 case_ "recursion" 'def f(n):
     return f(n + 1) if n < 900 else sum(range(10**13))
 ' "r = f(0)"
-# Interrupting sorted(range(10**7), key=lambda v: -v) passed here but once, under heavy
-# load in a fresh clone, the sort ran to completion after the SIGINT: left out until that
-# race (the signal arriving between the key calls and the merge) is understood.
+# Sorts poll between merges and while computing keys; each list is long enough (seconds even
+# unloaded) and out of order that the SIGINT lands inside the sort; the list is left as it was.
+case_ "sorting with a key" "" "r = sorted(range(10**7), key=lambda v: -v)"
+case_ "sorting with a native key" "big = [(i * 7919) % 4000037 - 2000000 for i in range(4 * 10**6)]" \
+    "r = sorted(big, key=abs)"
+case_ "list.sort in place" "" "big.sort(key=abs); r = 1"
+printf 'print("unchanged", big[:3] == [-2000000, -1992081, -1984162], len(big))\n' >&3
+if ! wait_for "unchanged True 4000000" 10; then
+    echo "FAIL: the interrupted list.sort changed the list"
+    tail -n 2 "$tmp/out" | sed 's/^/    out: /'
+    fail=1
+fi
 
 printf 'print("end", keep)\n' >&3
 exec 3>&-

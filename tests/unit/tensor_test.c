@@ -122,6 +122,53 @@ static void test_parallel_for(void)
     free(hit);
 }
 
+/* Stoppable runs: a set flag stops the work between chunks, never mid-chunk or twice. */
+static volatile sig_atomic_t stop;
+
+static void mark_then_stop(void *ctx, int64_t b, int64_t e)
+{
+    mark_range(ctx, b, e);
+    stop = 1; /* as a Ctrl-C arriving during the first chunk */
+}
+
+static void count_then_stop(char **p, const int64_t *s, int64_t n, void *ctx)
+{
+    *(int64_t *)ctx += n;
+    stop = 1;
+}
+
+static void test_stoppable(void)
+{
+    enum { N = 1 << 22 };
+    char *hit = calloc(N, 1);
+    RangeCtx c = {hit, 0};
+    iter_stop_flag = &stop;
+    CHECK(parallel_for_stoppable(N, 1024, mark_range, &c)); /* flag clear: all done */
+    int bad = 0;
+    for (int i = 0; i < N; i++)
+        bad += hit[i] != 1;
+    CHECK(bad == 0);
+    memset(hit, 0, N);
+    CHECK(!parallel_for_stoppable(N, 1024, mark_then_stop, &c) && stop);
+    int64_t done = 0, twice = 0;
+    for (int i = 0; i < N; i++) {
+        done += hit[i] != 0;
+        twice += hit[i] > 1;
+    }
+    CHECK(done > 0 && done < N && twice == 0);
+    stop = 0;
+    TnIter it;
+    iter_init(&it, 1, 1, (int64_t[]){N});
+    iter_operand(&it, 0, hit, 1, (int64_t[]){N}, (int64_t[]){1}, 1);
+    int64_t seen = 0;
+    CHECK(!iter_run_stoppable(&it, count_then_stop, &seen, false) && seen > 0 && seen < N);
+    iter_stop_flag = NULL; /* no flag: runs to the end */
+    seen = 0;
+    CHECK(iter_run_stoppable(&it, count_then_stop, &seen, false) && seen == N);
+    stop = 0;
+    free(hit);
+}
+
 /* --------------------------------------------------------------- kernels */
 static void run_binary(TnBinaryOp op, int dt, char *o, char *a, char *b, int64_t so, int64_t sa,
                        int64_t sb, int64_t n, TnKernelStatus *ks)
@@ -261,6 +308,7 @@ int main(void)
     test_broadcast_strides();
     test_iter_visits_once();
     test_parallel_for();
+    test_stoppable();
     test_binary_paths_agree();
     test_integer_division();
     test_comparisons_and_unary();
