@@ -232,6 +232,8 @@ static TnAst binding_name(TnAst *n)
     return tmp;
 }
 
+static TnValue eval_binop(TnState *st, TnFrameInfo *f, TnAst *n);
+
 /* Globals read as call targets and operands skip the general dispatch. */
 static __attribute__((noinline)) TnValue operand_slow(TnState *st, TnFrameInfo *f, TnAst *n)
 {
@@ -257,6 +259,8 @@ static inline __attribute__((always_inline)) TnValue operand(TnState *st, TnFram
         if (n->scope == SCOPE_LOCAL && TN_LIKELY(!IS_UNDEF(f->slots[n->slot])))
             return tn_ref(f->slots[n->slot]);
         return operand_slow(st, f, n);
+    case AST_BINOP: /* nested arithmetic, as in (s + i * 7) % m */
+        return eval_binop(st, f, n);
     default:
         return eval(st, f, n);
     }
@@ -264,7 +268,8 @@ static inline __attribute__((always_inline)) TnValue operand(TnState *st, TnFram
 
 /* ----------------------------------------------------------- arithmetic */
 
-static inline TnValue int_binop_fast(int op, int64_t a, int64_t b, bool *done)
+static inline __attribute__((always_inline)) TnValue int_binop_fast(int op, int64_t a, int64_t b,
+                                                                     bool *done)
 {
     int64_t r;
     *done = true;
@@ -635,7 +640,38 @@ static TnValue call_direct(TnState *st, TnFrameInfo *f, TnAst *n, TnFunction *fn
     return r;
 }
 
+static __attribute__((noinline)) TnValue eval_call_general(TnState *st, TnFrameInfo *f,
+                                                          TnAst *n);
+
+/* A global function called with exactly its positional parameters, as fib(n - 1),
+ * once the call site has been checked (direct_callable left the code in n->cache):
+ * a small frame without the argument buffer. Everything else: eval_call_general. */
 static __attribute__((noinline)) TnValue eval_call(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    TnAst *callee = n->a;
+    if (callee->kind == AST_NAME && callee->scope == SCOPE_GLOBAL && !f->locals_dict) {
+        int64_t ix = callee->ival - 1;
+        TnDict *g = f->globals;
+        if (ix >= 0 && ix < g->nentries && g->entries[ix].key.tag == V_OBJ &&
+            g->entries[ix].key.u.o == (TnObject *)callee->cache) {
+            TnValue fn = g->entries[ix].value;
+            if (IS_FUNCTION(fn) && n->cache == AS_FUNCTION(fn)->scope) {
+                if (POLL_INTERRUPT(st))
+                    return tn_undef();
+                tn_incref(fn); /* the call may rebind the global */
+                TnValue r = call_direct(st, f, n, AS_FUNCTION(fn), tn_undef());
+                tn_decref(fn);
+                if (IS_UNDEF(r))
+                    eval_record(st, f, n);
+                return r;
+            }
+        }
+    }
+    return eval_call_general(st, f, n);
+}
+
+static __attribute__((noinline)) TnValue eval_call_general(TnState *st, TnFrameInfo *f,
+                                                          TnAst *n)
 {
     TnAst *callee = n->a;
     ArgBuf buf;
@@ -1338,7 +1374,34 @@ EVAL_FN eval_subscript(TnState *st, TnFrameInfo *f, TnAst *n)
     return r;
 }
 
+/* The value of an int constant or a bound local without a new reference (none is
+ * needed for an int), or UNDEF for any other node: the leaves of hot arithmetic. */
+static inline TnValue int_leaf(const TnFrameInfo *f, const TnAst *n)
+{
+    if (n->kind == AST_INT)
+        return tn_int(n->ival);
+    if (n->kind == AST_NAME && n->scope == SCOPE_LOCAL && f->slots[n->slot].tag == V_INT)
+        return f->slots[n->slot];
+    return tn_undef();
+}
+
+static __attribute__((noinline)) TnValue eval_binop_general(TnState *st, TnFrameInfo *f, TnAst *n);
+
+/* Two int leaves are finished here, in a small frame with no reference counting;
+ * everything else goes to the general path. */
 EVAL_FN eval_binop(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    TnValue a = int_leaf(f, n->a), b = int_leaf(f, n->b);
+    if (a.tag == V_INT && b.tag == V_INT) {
+        bool done;
+        TnValue r = int_binop_fast(n->op, a.u.i, b.u.i, &done);
+        if (done)
+            return r;
+    }
+    return eval_binop_general(st, f, n);
+}
+
+static TnValue eval_binop_general(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     TnValue a = operand(st, f, n->a);
     if (IS_UNDEF(a))
@@ -1654,6 +1717,17 @@ static int delete_target(TnState *st, TnFrameInfo *f, TnAst *t)
 static ExecStatus exec_augassign(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     TnAst *t = n->a;
+    if (t->kind == AST_NAME && t->scope == SCOPE_LOCAL && f->slots[t->slot].tag == V_INT) {
+        /* `i += 1` on an int local: the old value needs no release */
+        TnValue b = int_leaf(f, n->b);
+        bool done = false;
+        TnValue r = b.tag == V_INT ? int_binop_fast(n->op, f->slots[t->slot].u.i, b.u.i, &done)
+                                   : b;
+        if (done) {
+            f->slots[t->slot] = r;
+            return EX_OK;
+        }
+    }
     if (t->kind == AST_NAME) {
         TnValue cur = load_name(st, f, t);
         if (IS_UNDEF(cur))
@@ -2150,6 +2224,14 @@ static ExecStatus exec_stmt(TnState *st, TnFrameInfo *f, TnAst *n)
         if (IS_UNDEF(v)) {
             s = EX_ERROR;
             break;
+        }
+        TnAst *t = n->items.items[0];
+        if (n->items.n == 1 && t->kind == AST_NAME && t->scope == SCOPE_LOCAL) {
+            /* `x = expr` into a local: the common case, without assign()'s dispatch */
+            TnValue old = f->slots[t->slot];
+            f->slots[t->slot] = v;
+            tn_decref(old);
+            return EX_OK;
         }
         s = EX_OK;
         for (int i = 0; i < n->items.n; i++) {
