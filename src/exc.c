@@ -223,8 +223,12 @@ static TnType *make_exception_type(TnState *st, const char *name, TnType *base)
         t->getset = exception_getset;
     }
     t->name_str = str_intern(name);
-    if (type_ready(st, t) < 0)
+    if (type_ready(st, t) < 0) {
+        /* the dict's natives hold t as their owner: release them, then t */
+        tn_obj_decref(t->dict);
+        tn_free(t);
         return NULL;
+    }
     return t;
 }
 
