@@ -561,7 +561,10 @@ static TnValue grad_fn_value(TnState *st, TnTensor *t)
 static TnValue Tensor_requires_grad_(TnState *st, TnValue *a)
 {
     int b = tn_truthy(st, a[1]);
-    if (b < 0 || set_rg(st, AS_TENSOR(a[0]), b) < 0)
+    /* requires_grad_(True) on a computed tensor is a no-op in PyTorch (only the
+     * attribute assignment refuses it) */
+    bool noop = b == 1 && AS_TENSOR(a[0])->grad_fn;
+    if (b < 0 || (!noop && set_rg(st, AS_TENSOR(a[0]), b) < 0))
         return tn_undef();
     return tn_ref(a[0]);
 }
