@@ -232,7 +232,7 @@ TN_MUST_CHECK int autograd_record(TnState *st, const TnGradRow *row, const TnVal
 
 /* The row tables, one per grad_*.c file, ended by a {NULL} row. */
 extern const TnGradRow grad_elementwise_rows[], grad_reduce_rows[], grad_shape_rows[],
-    grad_index_rows[], grad_matmul_rows[], grad_nn_rows[];
+    grad_index_rows[], grad_matmul_rows[], grad_nn_rows[], grad_linalg_rows[];
 
 /* Operator slots (x + y, -x, x[k], x[k] = v) are recorded by the same rows:
  * grad_elementwise.c gives the row for each operator. */

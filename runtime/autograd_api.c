@@ -962,7 +962,8 @@ int autograd_init(TnState *st, TnValue torch_ns)
 {
     static const TnGradRow *const tables[] = {grad_elementwise_rows, grad_reduce_rows,
                                               grad_shape_rows,       grad_index_rows,
-                                              grad_matmul_rows,      grad_nn_rows};
+                                              grad_matmul_rows,      grad_nn_rows,
+                                              grad_linalg_rows};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         if (wrap_rows(st, torch_ns, tables[i]) < 0)
             return -1;
