@@ -114,6 +114,20 @@ static TnTensor *root_base(TnTensor *t)
     return t;
 }
 
+/* A view made from tensors that need no grad still remembers its base: an in-place
+ * op through it with an input that needs grad must rewrite the base's history. */
+static void note_view(TnValue r, TnValue in)
+{
+    if (!IS_TENSOR(r) || !IS_TENSOR(in))
+        return;
+    TnTensor *o = AS_TENSOR(r), *x = AS_TENSOR(in);
+    if (o == x || o->storage != x->storage || !IS_UNDEF(o->base))
+        return;
+    x = root_base(x);
+    tn_obj_incref(x);
+    o->base = tn_obj(x);
+}
+
 static int record(TnState *st, const TnGradRow *row, const TnValue *a, TnValue r, bool inplace)
 {
     TnValue *in = (TnValue *)a, *items;
@@ -130,6 +144,8 @@ static int record(TnState *st, const TnGradRow *row, const TnValue *a, TnValue r
     if (!any) {
         if (!inplace)
             clear_fresh(in, (int)nin, r);
+        if (row->flags & GR_VIEW)
+            note_view(r, in[0]);
         return 0;
     }
     if (!result_items(&r, &items, &nout) || nout == 0)
@@ -192,17 +208,30 @@ static TnTensor *old_self(TnState *st, TnTensor *self)
     return old;
 }
 
-/* An in-place op through a view of a tensor that requires grad would have to
- * rewrite the base's history (PyTorch's CopySlices); tn does not do that yet. */
+/* An in-place op through a view of a tensor rewrites the base's history
+ * (grad_record_view_inplace), which needs the region of the base the view covers:
+ * tn does this for contiguous bases only. */
 static int check_view_inplace(TnState *st, TnTensor *self)
 {
     if (!IS_TENSOR(self->base))
         return 0;
     TnTensor *b = root_base(self);
-    if (b != self && b->requires_grad)
+    if (b != self && b->requires_grad && !tensor_is_contiguous(b))
         return tn_raise_int(st, tn_NotImplementedError,
-                            "in-place operation on a view of a tensor that requires grad");
+                            "in-place operation on a view of a non-contiguous tensor that "
+                            "requires grad");
     return 0;
+}
+
+/* After an in-place op on self was recorded: a view's base gets the new history. */
+static int view_inplace_done(TnState *st, TnTensor *self)
+{
+    if (!IS_TENSOR(self->base) || !self->requires_grad)
+        return 0;
+    TnTensor *b = root_base(self);
+    if (b == self || !tensor_is_contiguous(b))
+        return 0;
+    return grad_record_view_inplace(st, self, b);
 }
 
 static TnValue dispatch_inplace(TnState *st, const Wrap *w, TnValue *a, const TnValue *v)
@@ -225,7 +254,7 @@ static TnValue dispatch_inplace(TnState *st, const Wrap *w, TnValue *a, const Tn
         args[0] = tn_obj(old);
     }
     TnValue r = w->orig(st, a);
-    if (!IS_UNDEF(r) && record(st, row, args, r, true) < 0) {
+    if (!IS_UNDEF(r) && (record(st, row, args, r, true) < 0 || view_inplace_done(st, self) < 0)) {
         tn_decref(r);
         r = tn_undef();
     }
@@ -402,7 +431,8 @@ static TnValue ag_binop(TnState *st, int op, TnValue a, TnValue b, bool inplace)
         }
     }
     TnValue r = orig_binop(st, op, a, b, inplace);
-    if (!IS_UNDEF(r) && !tn_is_notimpl(r) && record(st, row, v, r, inpl) < 0) {
+    if (!IS_UNDEF(r) && !tn_is_notimpl(r) &&
+        (record(st, row, v, r, inpl) < 0 || (inpl && view_inplace_done(st, AS_TENSOR(a)) < 0))) {
         tn_decref(r);
         r = tn_undef();
     }
@@ -426,8 +456,12 @@ static TnValue ag_unop(TnState *st, int op, TnValue a)
 static TnValue ag_getitem(TnState *st, TnValue self, TnValue key)
 {
     TnValue r = orig_getitem(st, self, key);
-    if (IS_UNDEF(r) || !autograd_enabled_flag || !AS_TENSOR(self)->requires_grad)
+    if (IS_UNDEF(r) || !autograd_enabled_flag)
         return r;
+    if (!AS_TENSOR(self)->requires_grad) {
+        note_view(r, self);
+        return r;
+    }
     TnValue v[2] = {self, key};
     if (record(st, &grad_getitem_row, v, r, false) < 0) {
         tn_decref(r);
@@ -447,9 +481,9 @@ static int ag_setitem(TnState *st, TnValue self, TnValue key, TnValue v)
                             "in-place operation.");
     if (autograd_check_inplace(st, x) < 0 || check_view_inplace(st, x) < 0)
         return -1;
-    if (orig_setitem(st, self, key, v) < 0)
+    if (orig_setitem(st, self, key, v) < 0 || grad_record_setitem(st, x, key, v, NULL) < 0)
         return -1;
-    return grad_record_setitem(st, x, key, v, NULL);
+    return view_inplace_done(st, x);
 }
 
 /* ------------------------------------------------------ Tensor attributes */

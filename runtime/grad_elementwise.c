@@ -137,6 +137,38 @@ BW(zero_backward)
 }
 
 static TN_NODE_KIND(DivBackward2, "DivBackward2", zero_backward);
+static TN_NODE_KIND(ZeroBackward0, "ZeroBackward0", zero_backward);
+
+/* fill_(value): the old values get no gradient, a tensor value gets the sum of g */
+BW(fill_backward)
+{
+    TnTensor *g = gout[0];
+    if (NEEDS(n, 0) && !(gin[0] = tensor_zeros(st, g->dtype, g->ndim, g->sizes)))
+        return -1;
+    uint32_t all = g_dim_mask(tn_undef(), g->ndim);
+    if (NEEDS(n, 1) && !(gin[1] = op_reduce(st, RED_SUM, g, all, false, -1, 0.0)))
+        return -1;
+    return 0;
+}
+static TN_NODE_KIND(FillBackward2, "FillBackward2", fill_backward);
+static TN_NODE_KIND(FillBackward3, "FillBackward3", fill_backward);
+
+/* copy_(src): the old values get no gradient, src gets g (reduced and cast by the engine) */
+BW(copy_backward)
+{
+    TnTensor *g = gout[0];
+    if (NEEDS(n, 0) && !(gin[0] = tensor_zeros(st, g->dtype, g->ndim, g->sizes)))
+        return -1;
+    if (NEEDS(n, 1))
+        gin[1] = g_ref(g);
+    return 0;
+}
+static TN_NODE_KIND(CopyBackwards, "CopyBackwards", copy_backward);
+
+static int rec_fill(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
+{
+    return IS_TENSOR(a[1]) ? autograd_node_set_kind(st, n, &FillBackward3) : 0;
+}
 
 static int rec_div(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
 {
@@ -599,6 +631,9 @@ const TnGradRow grad_elementwise_rows[] = {
      GR_CLONE_SELF},
     {"clamp|clip", GW_TORCH | GW_METHOD | GW_INPLACE, ",min,max", 3, &ClampBackward1, 3, 2,
      rec_clamp, GR_CLONE_SELF},
+    {"zero", GW_INPLACE, "", 1, &ZeroBackward0, 0, 0, NULL, 0},
+    {"fill", GW_INPLACE, ",value", 2, &FillBackward2, 0, 0, rec_fill, 0},
+    {"copy", GW_INPLACE, ",src", 2, &CopyBackwards, 0, 0, NULL, 0},
     {NULL},
 };
 

@@ -31,8 +31,7 @@ static TnTensor *unsq_s(TnState *st, TnTensor *t, int64_t d) /* steals t */
 TnTensor *grad_svd_backward(TnState *st, TnTensor *a, TnTensor *gs)
 {
     TnTensor *u, *s, *vh;
-    if (linalg_svd(st, a, &u, &s, &vh) < 0)
-        return NULL;
+    if (linalg_svd(st, a, &u, &s, &vh) < 0) return NULL;
     tn_obj_decref(s);
     /* U diag(gS) Vh: scale U's columns, then multiply */
     TnTensor *scaled = g_bin_s(st, BOP_MUL, u, unsq_s(st, g_ref(gs), -2));
@@ -43,8 +42,7 @@ TnTensor *grad_svd_backward(TnState *st, TnTensor *a, TnTensor *gs)
 BW(det_backward)
 {
     TnTensor *a = SAVED(n, 0), *d = SAVED(n, 1);
-    if (!a || !d)
-        return -1;
+    if (!a || !d) return -1;
     TnTensor *inv = linalg_inv(st, a);
     TnTensor *gd = unsq_s(st, unsq_s(st, g_bin(st, BOP_MUL, gout[0], d), -1), -1);
     gin[0] = g_bin_s(st, BOP_MUL, gd, mT_s(st, inv));
@@ -55,8 +53,7 @@ BW(det_backward)
 BW(inv_backward)
 {
     TnTensor *r = SAVED(n, 0);
-    if (!r)
-        return -1;
+    if (!r) return -1;
     TnTensor *rt = op_transpose(st, r, -2, -1);
     TnTensor *p = matmul_s(st, matmul_s(st, g_ref(rt), g_ref(gout[0])), rt);
     gin[0] = g_un_s(st, UN_NEG, p);
@@ -67,13 +64,11 @@ BW(inv_backward)
 BW(solve_backward)
 {
     TnTensor *a = SAVED(n, 0), *x = SAVED(n, 1);
-    if (!a || !x)
-        return -1;
+    if (!a || !x) return -1;
     TnTensor *at = op_transpose(st, a, -2, -1);
     TnTensor *gb = at ? linalg_solve(st, at, gout[0]) : NULL;
     tn_obj_decref(at);
-    if (!gb)
-        return -1;
+    if (!gb) return -1;
     if (NEEDS(n, 0)) {
         bool vec = x->ndim == a->ndim - 1;
         TnTensor *l = vec ? unsq_s(st, g_ref(gb), -1) : g_ref(gb);
@@ -94,8 +89,7 @@ BW(solve_backward)
 BW(svdvals_backward)
 {
     TnTensor *a = SAVED(n, 0);
-    if (!a)
-        return -1;
+    if (!a) return -1;
     gin[0] = grad_svd_backward(st, a, gout[0]);
     return gin[0] ? 0 : -1;
 }
@@ -119,10 +113,10 @@ static int rec_result(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
 
 #define TLM (GW_TORCH | GW_LINALG | GW_METHOD)
 const TnGradRow grad_linalg_rows[] = {
-    {"det", TLM, "", 1, &LinalgDetBackward0, 2, 0, rec_input_result, 0},
-    {"inv", GW_LINALG, "", 1, &LinalgInvExBackward0, 1, 0, rec_result, 0},
+    {"det",                TLM, "", 1, &LinalgDetBackward0, 2, 0, rec_input_result, 0},
+    {"inv",                  GW_LINALG, "", 1, &LinalgInvExBackward0, 1, 0, rec_result, 0},
     {"inverse", GW_TORCH | GW_METHOD, "", 1, &LinalgInvExBackward0, 1, 0, rec_result, 0},
-    {"solve", GW_LINALG, ",B", 2, &LinalgSolveExBackward0, 2, 0, rec_input_result, 0},
-    {"svdvals", GW_LINALG, "", 1, &LinalgSvdBackward0, 1, 0, rec_input_result, 0},
-    {NULL},
+    {"solve",                   GW_LINALG, ",B", 2, &LinalgSolveExBackward0, 2, 0, rec_input_result, 0},
+    {"svdvals",                   GW_LINALG, "", 1, &LinalgSvdBackward0, 1, 0, rec_input_result, 0},
+    {NULL               },
 };

@@ -376,7 +376,8 @@ BW(cumsum_backward)
  * each slice. At the first zero z the gradient is sum_{j>=z} g_j prod_{k<=j,k!=z} x_k,
  * which is the reverse cumsum of g * cumprod(x with x_z = 1); after it, every
  * product has the zero in it and the gradient is 0. */
-static TnTensor *cumprod_zero_fix(TnState *st, TnTensor *g, TnTensor *x, TnTensor *formula, int d)
+static TnTensor *cumprod_zero_fix(TnState *st, TnTensor *g, TnTensor *x, TnTensor *formula,
+                                  int d)
 {
     TnTensor *iz = g_bins(st, BOP_EQ, x, 0.0);
     TnTensor *cnt = iz ? op_scan(st, SCAN_CUMSUM, iz, d, -1) : NULL;
