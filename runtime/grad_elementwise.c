@@ -637,6 +637,8 @@ const TnGradRow grad_elementwise_rows[] = {
 #undef X
     {"negative", GW_TORCH | GW_METHOD, "", 1, &K_neg, 0, 0, NULL, 0},
     {"absolute", GW_TORCH | GW_METHOD, "", 1, &K_abs, 1, 0, rec_save_in, 0},
+    /* the builtin abs(t) calls Tensor.__abs__ */
+    {"__abs__", GW_METHOD, "", 1, &K_abs, 1, 0, rec_save_in, 0},
     {"add", GW_TORCH | GW_METHOD | GW_INPLACE, ",other,alpha", 2, &AddBackward0, 0, 1, rec_alpha,
      0},
     {"sub|subtract", GW_TORCH | GW_METHOD | GW_INPLACE, ",other,alpha", 2, &SubBackward0, 0, 1,
