@@ -979,8 +979,8 @@ static TnValue call_hooked(TnState *st, TnValue self, const TnValue *args, int n
             tn_decref(cls);
             goto fail;
         }
-        TnValue cargs[2] = {self, hooks};
-        bw = tn_call(st, cls, cargs, 2, NULL, 0);
+        TnValue cargs[3] = {self, hooks, tn_bool(m->full_bwd == 1)};
+        bw = tn_call(st, cls, cargs, 3, NULL, 0);
         tn_decref(cls);
         tn_decref(hooks);
         hooks = tn_undef();
