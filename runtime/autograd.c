@@ -352,6 +352,9 @@ int autograd_retain_grad(TnState *st, TnTensor *t)
     }
     n->retain[t->output_nr] = t;
     t->retains_grad = true;
+    TnValue h = n->hooks ? n->hooks[t->output_nr] : tn_undef();
+    if (t->output_nr < 64 && !(IS_DICT(h) && AS_DICT(h)->n))
+        n->retain_first |= 1ull << t->output_nr;
     return 0;
 }
 
@@ -835,9 +838,12 @@ static int run_task(TnState *st, Pass *p, Task *t)
         if (!buf[i])
             continue;
         any = true;
+        bool first = i < 64 && (n->retain_first >> i) & 1;
+        if (first && n->retain && n->retain[i] && retain_into(st, n->retain[i], buf[i]) < 0)
+            return -1;
         if (n->hooks && run_hooks(st, n->hooks[i], &buf[i]) < 0)
             return -1;
-        if (n->retain && n->retain[i] && retain_into(st, n->retain[i], buf[i]) < 0)
+        if (!first && n->retain && n->retain[i] && retain_into(st, n->retain[i], buf[i]) < 0)
             return -1;
         if (t->target)
             capture(p, n, i, buf[i]);

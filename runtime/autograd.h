@@ -114,6 +114,8 @@ struct TnGradFn {
     TnSaved *saved;    /* [nsaved] */
     TnValue *hooks;    /* NULL, or [nout] dicts id -> hook (tensor hooks of outputs) */
     TnTensor **retain; /* NULL, or [nout] weak pointers: outputs that retain_grad() */
+    uint64_t retain_first; /* bit i: output i's retain_grad() came before any of its hooks,
+                              so (as in PyTorch 1.13) it keeps the gradient the hooks see */
     TnValue aux;       /* one extra value the formula needs (an index key...), or UNDEF */
     TnNodeArg arg[];   /* [narg] op parameters */
 };

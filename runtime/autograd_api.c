@@ -649,6 +649,9 @@ static int check_create_graph(TnState *st, bool cg)
     return 0;
 }
 
+static int backward_into(TnState *st, int n, TnTensor **outs, TnTensor **gs, TnValue inputs,
+                         bool retain);
+
 static TnValue Tensor_backward(TnState *st, TnValue *a)
 {
     TnTensor *t = AS_TENSOR(a[0]), *g = NULL;
@@ -662,7 +665,7 @@ static TnValue Tensor_backward(TnState *st, TnValue *a)
                             "gradient must be a Tensor or None, not %s", tn_type_name(a[1]));
         g = AS_TENSOR(a[1]);
     }
-    return autograd_backward(st, 1, &t, &g, retain) < 0 ? tn_undef() : tn_none();
+    return backward_into(st, 1, &t, &g, a[4], retain) < 0 ? tn_undef() : tn_none();
 }
 
 static const TnMethodDef tensor_methods[] = {
@@ -882,6 +885,43 @@ static TnTensor **tensor_seq(TnState *st, TnValue v, int *n, const char *what, b
     return ts;
 }
 
+/* backward(inputs=...): only those tensors' .grad accumulate, PyTorch's way of
+ * running autograd.grad and adding the results in. */
+static int backward_into(TnState *st, int n, TnTensor **outs, TnTensor **gs, TnValue inputs,
+                         bool retain)
+{
+    if (IS_UNDEF(inputs) || IS_NONE(inputs))
+        return autograd_backward(st, n, outs, gs, retain);
+    int ni;
+    TnTensor **ins = tensor_seq(st, inputs, &ni, "inputs", false);
+    if (!ins)
+        return -1;
+    TnTensor **res = ni ? tn_calloc((size_t)ni, sizeof *res) : NULL;
+    int rc = ni ? 0
+                : tn_raise_int(st, tn_RuntimeError,
+                               "'inputs' argument to backward() cannot be empty.");
+    if (rc == 0 && !res) {
+        tn_no_memory(st);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = autograd_grad(st, n, outs, gs, ni, ins, retain, true, res);
+    for (int i = 0; res && i < ni; i++) {
+        TnTensor *t = ins[i], *g = res[i];
+        if (rc == 0 && g && !t->grad) {
+            rc = (t->grad = tensor_clone(st, g)) ? 0 : -1;
+        } else if (rc == 0 && g) {
+            TnTensor *r = op_binary_(st, BOP_ADD, t->grad, (TnOperand){g, tn_undef()});
+            rc = r ? 0 : -1;
+            tn_obj_decref(r);
+        }
+        tn_obj_decref(g);
+    }
+    tn_free(res);
+    tn_free(ins);
+    return rc;
+}
+
 static TnValue autograd_backward_fn(TnState *st, TnValue *a)
 {
     int n, ng = 0;
@@ -902,7 +942,7 @@ static TnValue autograd_backward_fn(TnState *st, TnValue *a)
                       : tn_undef();
         }
     }
-    int rc = autograd_backward(st, n, outs, gs, retain);
+    int rc = backward_into(st, n, outs, gs, a[4], retain);
     tn_free(outs);
     tn_free(gs);
     return rc < 0 ? tn_undef() : tn_none();
