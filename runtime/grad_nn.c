@@ -97,7 +97,9 @@ BW(matrix_norm_backward)
     TnTensor *res = NULL;
     if (fabs(p) == 1 || isinf(p)) {
         int sd = fabs(p) == 1 ? d0 : d1; /* 1: column sums, inf: row sums */
-        TnTensor *sums = g_sum_keep(st, g_un(st, UN_ABS, x), 1u << sd);
+        TnTensor *ax = g_un(st, UN_ABS, x);
+        TnTensor *sums = g_sum_keep(st, ax, 1u << sd);
+        tn_obj_decref(ax);
         TnTensor *gs = sums ? extreme_grad(st, sums, gk, mask, p < 0) : NULL;
         tn_obj_decref(sums);
         res = g_bin_s(st, BOP_MUL, g_un(st, UN_SGN, x), gs);

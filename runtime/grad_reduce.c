@@ -387,7 +387,9 @@ static TnTensor *cumprod_zero_fix(TnState *st, TnTensor *g, TnTensor *x, TnTenso
     TnTensor *y = first ? op_where(st, first, ops_(1.0), opt_(x)) : NULL;
     TnTensor *cy = y ? op_scan(st, SCAN_CUMPROD, y, d, -1) : NULL;
     tn_obj_decref(y);
-    TnTensor *at = rev_cumsum(st, g_bin_s(st, BOP_MUL, g_ref(g), cy), d);
+    TnTensor *gcy = g_bin_s(st, BOP_MUL, g_ref(g), cy);
+    TnTensor *at = rev_cumsum(st, gcy, d);
+    tn_obj_decref(gcy);
     TnTensor *z = at ? op_where(st, first, opt_(at), ops_(0.0)) : NULL;
     TnTensor *res = z ? op_where(st, before, opt_(formula), opt_(z)) : NULL;
     tn_obj_decref(at);
