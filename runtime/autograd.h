@@ -117,6 +117,8 @@ struct TnGradFn {
     uint64_t retain_first; /* bit i: output i's retain_grad() came before any of its hooks,
                               so (as in PyTorch 1.13) it keeps the gradient the hooks see */
     TnValue aux;       /* one extra value the formula needs (an index key...), or UNDEF */
+    TnValue post;      /* UNDEF, or a dict id -> hook(grad_inputs, grad_outputs) run after
+                          the formula (grad_fn.register_hook, legacy module hooks) */
     TnNodeArg arg[];   /* [narg] op parameters */
 };
 
