@@ -52,6 +52,7 @@ static void node_clear(TnGradFn *n)
         tn_free(n->retain);
     }
     tn_decref(n->aux);
+    tn_decref(n->post);
     tn_free(n);
 }
 
@@ -101,6 +102,7 @@ TnGradFn *autograd_node_new(TnState *st, TnNodeKind *kind, int nin, int nout, in
     n->nsaved = nsaved;
     n->narg = narg;
     n->aux = tn_undef();
+    n->post = tn_undef();
     char *p = (char *)(n->arg + narg);
     n->next = (TnEdge *)p;
     p += (size_t)nin * sizeof(TnEdge);
@@ -352,6 +354,9 @@ int autograd_retain_grad(TnState *st, TnTensor *t)
     }
     n->retain[t->output_nr] = t;
     t->retains_grad = true;
+    TnValue h = n->hooks ? n->hooks[t->output_nr] : tn_undef();
+    if (t->output_nr < 64 && !(IS_DICT(h) && AS_DICT(h)->n))
+        n->retain_first |= 1ull << t->output_nr;
     return 0;
 }
 
@@ -816,6 +821,63 @@ static void capture(Pass *p, void *key, int nr, TnTensor *g)
         }
 }
 
+/* A tuple of n gradients, None where missing (borrowed items). */
+static TnValue grad_tuple(TnState *st, TnTensor **g, int n)
+{
+    TnValue t = tuple_new(st, n);
+    for (int i = 0; !IS_UNDEF(t) && i < n; i++)
+        AS_TUPLE(t)->items[i] = g[i] ? (tn_obj_incref(g[i]), tn_obj(g[i])) : tn_none();
+    return t;
+}
+
+/* Node post-hooks: hook(grad_inputs, grad_outputs) after the formula, with the input
+ * gradients already fitted to their inputs (as PyTorch validates them first); a
+ * returned tuple replaces them. 0 or -1. */
+static int run_post_hooks(TnState *st, TnGradFn *n, TnTensor **gout, TnTensor **gin)
+{
+    for (int i = 0; i < n->nin; i++) {
+        TnMeta tmp;
+        TnEdge *e = &n->next[i];
+        if (gin[i] && (e->fn || e->leaf) && !(gin[i] = fit_grad(st, n, i, gin[i], edge_meta(e, &tmp))))
+            return -1;
+    }
+    TnValue fns = list_new(st, 0), go = grad_tuple(st, gout, n->nout);
+    int64_t pos = 0;
+    TnValue k, v;
+    int rc = IS_UNDEF(fns) || IS_UNDEF(go) ? -1 : 0;
+    while (rc == 0 && dict_next(AS_DICT(n->post), &pos, &k, &v))
+        rc = list_append(st, AS_LIST(fns), v);
+    for (int64_t h = 0; rc == 0 && h < AS_LIST(fns)->n; h++) {
+        TnValue gi = grad_tuple(st, gin, n->nin);
+        TnValue args[2] = {gi, go};
+        TnValue r = IS_UNDEF(gi) ? gi : tn_call(st, AS_LIST(fns)->items[h], args, 2, NULL, 0);
+        tn_decref(gi);
+        if (IS_UNDEF(r)) {
+            rc = -1;
+        } else if (!IS_NONE(r)) {
+            TnValue *items;
+            int64_t cnt;
+            if (!IS_TUPLE(r) || !tn_seq_items(r, &items, &cnt) || cnt != n->nin) {
+                rc = tn_raise_int(st, tn_RuntimeError,
+                                  "hook '%s' has returned an incorrect number of values (got "
+                                  "%lld, but expected %d)",
+                                  "hook", (long long)(IS_TUPLE(r) ? AS_TUPLE(r)->n : 1), n->nin);
+            } else {
+                for (int i = 0; i < n->nin; i++) {
+                    tn_obj_decref(gin[i]);
+                    gin[i] = IS_TENSOR(items[i]) ? AS_TENSOR(items[i]) : NULL;
+                    if (gin[i])
+                        tn_obj_incref(gin[i]);
+                }
+            }
+        }
+        tn_decref(r);
+    }
+    tn_decref(fns);
+    tn_decref(go);
+    return rc;
+}
+
 /* Runs one task: hooks, capture, accumulation or the node's formula. */
 static int run_task(TnState *st, Pass *p, Task *t)
 {
@@ -835,9 +897,12 @@ static int run_task(TnState *st, Pass *p, Task *t)
         if (!buf[i])
             continue;
         any = true;
+        bool first = i < 64 && (n->retain_first >> i) & 1;
+        if (first && n->retain && n->retain[i] && retain_into(st, n->retain[i], buf[i]) < 0)
+            return -1;
         if (n->hooks && run_hooks(st, n->hooks[i], &buf[i]) < 0)
             return -1;
-        if (n->retain && n->retain[i] && retain_into(st, n->retain[i], buf[i]) < 0)
+        if (!first && n->retain && n->retain[i] && retain_into(st, n->retain[i], buf[i]) < 0)
             return -1;
         if (t->target)
             capture(p, n, i, buf[i]);
@@ -858,6 +923,8 @@ static int run_task(TnState *st, Pass *p, Task *t)
     if (!gin)
         return (void)tn_no_memory(st), -1;
     int rc = NODE_KIND(n)->backward(st, n, buf, gin);
+    if (rc == 0 && IS_DICT(n->post) && AS_DICT(n->post)->n)
+        rc = run_post_hooks(st, n, buf, gin);
     for (int i = 0; i < n->nin; i++) {
         TnEdge *e = &n->next[i];
         TnTensor *g = gin[i];
@@ -1019,8 +1086,27 @@ static TnValue node_name_m(TnState *st, TnValue *a)
     return tn_str(st, AS_OBJ(a[0])->type->name);
 }
 
+/* grad_fn.register_hook(fn): fn(grad_inputs, grad_outputs) runs after the node's
+ * formula; returns a handle whose remove() detaches it. */
+static TnValue node_register_hook_m(TnState *st, TnValue *a)
+{
+    TnGradFn *n = (TnGradFn *)AS_OBJ(a[0]);
+    if (!IS_DICT(n->post)) {
+        TnValue d = dict_new(st);
+        if (IS_UNDEF(d))
+            return d;
+        n->post = d;
+    }
+    int64_t id = module_next_hook_id();
+    if (dict_set(st, AS_DICT(n->post), tn_int(id), a[1]) < 0)
+        return tn_undef();
+    return module_handle_new(st, AS_DICT(n->post), id);
+}
+
 const TnMethodDef autograd_node_methods[] = {
     {"name", node_name_m, "name(self)", NULL, "The name of the node (its backward op)."},
+    {"register_hook", node_register_hook_m, "register_hook(self, fn)", NULL,
+     "Runs fn(grad_inputs, grad_outputs) after this node's backward."},
     {NULL},
 };
 

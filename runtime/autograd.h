@@ -114,7 +114,11 @@ struct TnGradFn {
     TnSaved *saved;    /* [nsaved] */
     TnValue *hooks;    /* NULL, or [nout] dicts id -> hook (tensor hooks of outputs) */
     TnTensor **retain; /* NULL, or [nout] weak pointers: outputs that retain_grad() */
+    uint64_t retain_first; /* bit i: output i's retain_grad() came before any of its hooks,
+                              so (as in PyTorch 1.13) it keeps the gradient the hooks see */
     TnValue aux;       /* one extra value the formula needs (an index key...), or UNDEF */
+    TnValue post;      /* UNDEF, or a dict id -> hook(grad_inputs, grad_outputs) run after
+                          the formula (grad_fn.register_hook, legacy module hooks) */
     TnNodeArg arg[];   /* [narg] op parameters */
 };
 
@@ -232,7 +236,7 @@ TN_MUST_CHECK int autograd_record(TnState *st, const TnGradRow *row, const TnVal
 
 /* The row tables, one per grad_*.c file, ended by a {NULL} row. */
 extern const TnGradRow grad_elementwise_rows[], grad_reduce_rows[], grad_shape_rows[],
-    grad_index_rows[], grad_matmul_rows[], grad_nn_rows[];
+    grad_index_rows[], grad_matmul_rows[], grad_nn_rows[], grad_linalg_rows[];
 
 /* Operator slots (x + y, -x, x[k], x[k] = v) are recorded by the same rows:
  * grad_elementwise.c gives the row for each operator. */
@@ -244,5 +248,9 @@ extern const TnGradRow grad_getitem_row, grad_matmul_row, grad_T_row, grad_mT_ro
  * that does): records CopySlices / IndexPutBackward0 after the write. 0 or -1. */
 TN_MUST_CHECK int grad_record_setitem(TnState *st, TnTensor *x, TnValue key, TnValue v,
                                       TnTensor *old);
+/* After an in-place op recorded on v, a view of the contiguous base b: gives b a
+ * CopySlices node over its old history and v's new one, and makes v an as_strided
+ * view of the new b, as PyTorch does. 0 or -1. */
+TN_MUST_CHECK int grad_record_view_inplace(TnState *st, TnTensor *v, TnTensor *b);
 
 #endif

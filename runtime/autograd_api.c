@@ -115,6 +115,20 @@ static TnTensor *root_base(TnTensor *t)
     return t;
 }
 
+/* A view made from tensors that need no grad still remembers its base: an in-place
+ * op through it with an input that needs grad must rewrite the base's history. */
+static void note_view(TnValue r, TnValue in)
+{
+    if (!IS_TENSOR(r) || !IS_TENSOR(in))
+        return;
+    TnTensor *o = AS_TENSOR(r), *x = AS_TENSOR(in);
+    if (o == x || o->storage != x->storage || !IS_UNDEF(o->base))
+        return;
+    x = root_base(x);
+    tn_obj_incref(x);
+    o->base = tn_obj(x);
+}
+
 static int record(TnState *st, const TnGradRow *row, const TnValue *a, TnValue r, bool inplace)
 {
     TnValue *in = (TnValue *)a, *items;
@@ -131,6 +145,8 @@ static int record(TnState *st, const TnGradRow *row, const TnValue *a, TnValue r
     if (!any) {
         if (!inplace)
             clear_fresh(in, (int)nin, r);
+        if (row->flags & GR_VIEW)
+            note_view(r, in[0]);
         return 0;
     }
     if (!result_items(&r, &items, &nout) || nout == 0)
@@ -193,17 +209,30 @@ static TnTensor *old_self(TnState *st, TnTensor *self)
     return old;
 }
 
-/* An in-place op through a view of a tensor that requires grad would have to
- * rewrite the base's history (PyTorch's CopySlices); tn does not do that yet. */
+/* An in-place op through a view of a tensor rewrites the base's history
+ * (grad_record_view_inplace), which needs the region of the base the view covers:
+ * tn does this for contiguous bases only. */
 static int check_view_inplace(TnState *st, TnTensor *self)
 {
     if (!IS_TENSOR(self->base))
         return 0;
     TnTensor *b = root_base(self);
-    if (b != self && b->requires_grad)
+    if (b != self && b->requires_grad && !tensor_is_contiguous(b))
         return tn_raise_int(st, tn_NotImplementedError,
-                            "in-place operation on a view of a tensor that requires grad");
+                            "in-place operation on a view of a non-contiguous tensor that "
+                            "requires grad");
     return 0;
+}
+
+/* After an in-place op on self was recorded: a view's base gets the new history. */
+static int view_inplace_done(TnState *st, TnTensor *self)
+{
+    if (!IS_TENSOR(self->base) || !self->requires_grad)
+        return 0;
+    TnTensor *b = root_base(self);
+    if (b == self || !tensor_is_contiguous(b))
+        return 0;
+    return grad_record_view_inplace(st, self, b);
 }
 
 static TnValue dispatch_inplace(TnState *st, const Wrap *w, TnValue *a, const TnValue *v)
@@ -226,7 +255,7 @@ static TnValue dispatch_inplace(TnState *st, const Wrap *w, TnValue *a, const Tn
         args[0] = tn_obj(old);
     }
     TnValue r = w->orig(st, a);
-    if (!IS_UNDEF(r) && record(st, row, args, r, true) < 0) {
+    if (!IS_UNDEF(r) && (record(st, row, args, r, true) < 0 || view_inplace_done(st, self) < 0)) {
         tn_decref(r);
         r = tn_undef();
     }
@@ -420,7 +449,8 @@ static TnValue ag_binop(TnState *st, int op, TnValue a, TnValue b, bool inplace)
         }
     }
     TnValue r = orig_binop(st, op, a, b, inplace);
-    if (!IS_UNDEF(r) && !tn_is_notimpl(r) && record(st, row, v, r, inpl) < 0) {
+    if (!IS_UNDEF(r) && !tn_is_notimpl(r) &&
+        (record(st, row, v, r, inpl) < 0 || (inpl && view_inplace_done(st, AS_TENSOR(a)) < 0))) {
         tn_decref(r);
         r = tn_undef();
     }
@@ -444,8 +474,12 @@ static TnValue ag_unop(TnState *st, int op, TnValue a)
 static TnValue ag_getitem(TnState *st, TnValue self, TnValue key)
 {
     TnValue r = orig_getitem(st, self, key);
-    if (IS_UNDEF(r) || !autograd_enabled_flag || !AS_TENSOR(self)->requires_grad)
+    if (IS_UNDEF(r) || !autograd_enabled_flag)
         return r;
+    if (!AS_TENSOR(self)->requires_grad) {
+        note_view(r, self);
+        return r;
+    }
     TnValue v[2] = {self, key};
     if (record(st, &grad_getitem_row, v, r, false) < 0) {
         tn_decref(r);
@@ -465,9 +499,9 @@ static int ag_setitem(TnState *st, TnValue self, TnValue key, TnValue v)
                             "in-place operation.");
     if (autograd_check_inplace(st, x) < 0 || check_view_inplace(st, x) < 0)
         return -1;
-    if (orig_setitem(st, self, key, v) < 0)
+    if (orig_setitem(st, self, key, v) < 0 || grad_record_setitem(st, x, key, v, NULL) < 0)
         return -1;
-    return grad_record_setitem(st, x, key, v, NULL);
+    return view_inplace_done(st, x);
 }
 
 /* ------------------------------------------------------ Tensor attributes */
@@ -579,7 +613,10 @@ static TnValue grad_fn_value(TnState *st, TnTensor *t)
 static TnValue Tensor_requires_grad_(TnState *st, TnValue *a)
 {
     int b = tn_truthy(st, a[1]);
-    if (b < 0 || set_rg(st, AS_TENSOR(a[0]), b) < 0)
+    /* requires_grad_(True) on a computed tensor is a no-op in PyTorch (only the
+     * attribute assignment refuses it) */
+    bool noop = b == 1 && AS_TENSOR(a[0])->grad_fn;
+    if (b < 0 || (!noop && set_rg(st, AS_TENSOR(a[0]), b) < 0))
         return tn_undef();
     return tn_ref(a[0]);
 }
@@ -630,6 +667,9 @@ static int check_create_graph(TnState *st, bool cg)
     return 0;
 }
 
+static int backward_into(TnState *st, int n, TnTensor **outs, TnTensor **gs, TnValue inputs,
+                         bool retain);
+
 static TnValue Tensor_backward(TnState *st, TnValue *a)
 {
     TnTensor *t = AS_TENSOR(a[0]), *g = NULL;
@@ -643,7 +683,7 @@ static TnValue Tensor_backward(TnState *st, TnValue *a)
                             "gradient must be a Tensor or None, not %s", tn_type_name(a[1]));
         g = AS_TENSOR(a[1]);
     }
-    return autograd_backward(st, 1, &t, &g, retain) < 0 ? tn_undef() : tn_none();
+    return backward_into(st, 1, &t, &g, a[4], retain) < 0 ? tn_undef() : tn_none();
 }
 
 static const TnMethodDef tensor_methods[] = {
@@ -863,6 +903,43 @@ static TnTensor **tensor_seq(TnState *st, TnValue v, int *n, const char *what, b
     return ts;
 }
 
+/* backward(inputs=...): only those tensors' .grad accumulate, PyTorch's way of
+ * running autograd.grad and adding the results in. */
+static int backward_into(TnState *st, int n, TnTensor **outs, TnTensor **gs, TnValue inputs,
+                         bool retain)
+{
+    if (IS_UNDEF(inputs) || IS_NONE(inputs))
+        return autograd_backward(st, n, outs, gs, retain);
+    int ni;
+    TnTensor **ins = tensor_seq(st, inputs, &ni, "inputs", false);
+    if (!ins)
+        return -1;
+    TnTensor **res = ni ? tn_calloc((size_t)ni, sizeof *res) : NULL;
+    int rc = ni ? 0
+                : tn_raise_int(st, tn_RuntimeError,
+                               "'inputs' argument to backward() cannot be empty.");
+    if (rc == 0 && !res) {
+        tn_no_memory(st);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = autograd_grad(st, n, outs, gs, ni, ins, retain, true, res);
+    for (int i = 0; res && i < ni; i++) {
+        TnTensor *t = ins[i], *g = res[i];
+        if (rc == 0 && g && !t->grad) {
+            rc = (t->grad = tensor_clone(st, g)) ? 0 : -1;
+        } else if (rc == 0 && g) {
+            TnTensor *r = op_binary_(st, BOP_ADD, t->grad, (TnOperand){g, tn_undef()});
+            rc = r ? 0 : -1;
+            tn_obj_decref(r);
+        }
+        tn_obj_decref(g);
+    }
+    tn_free(res);
+    tn_free(ins);
+    return rc;
+}
+
 static TnValue autograd_backward_fn(TnState *st, TnValue *a)
 {
     int n, ng = 0;
@@ -883,7 +960,7 @@ static TnValue autograd_backward_fn(TnState *st, TnValue *a)
                       : tn_undef();
         }
     }
-    int rc = autograd_backward(st, n, outs, gs, retain);
+    int rc = backward_into(st, n, outs, gs, a[4], retain);
     tn_free(outs);
     tn_free(gs);
     return rc < 0 ? tn_undef() : tn_none();
@@ -977,7 +1054,8 @@ int autograd_init(TnState *st, TnValue torch_ns)
 {
     static const TnGradRow *const tables[] = {grad_elementwise_rows, grad_reduce_rows,
                                               grad_shape_rows,       grad_index_rows,
-                                              grad_matmul_rows,      grad_nn_rows};
+                                              grad_matmul_rows,      grad_nn_rows,
+                                              grad_linalg_rows};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         if (wrap_rows(st, torch_ns, tables[i]) < 0)
             return -1;

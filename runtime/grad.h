@@ -75,6 +75,10 @@ bool grad_result_items(TnValue *r, TnValue **items, int64_t *n);
 /* Node kinds shared between files (torch.max(a, b) is maximum). */
 extern TnNodeKind grad_MaximumBackward0, grad_MinimumBackward0;
 
+/* U diag(gs) Vh for the SVD of a (a batch of matrices, gs of its singular values'
+ * shape): the gradient through svdvals (grad_linalg.c). New reference or NULL. */
+TnTensor *grad_svd_backward(TnState *st, TnTensor *a, TnTensor *gs);
+
 /* Input meta through the edge, or NULL when input i needs no gradient. */
 #define IN_META(n, i, tmp) autograd_input_meta(n, i, tmp)
 

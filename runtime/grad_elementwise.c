@@ -137,6 +137,60 @@ BW(zero_backward)
 }
 
 static TN_NODE_KIND(DivBackward2, "DivBackward2", zero_backward);
+static TN_NODE_KIND(ZeroBackward0, "ZeroBackward0", zero_backward);
+
+/* fill_(value): the old values get no gradient, a tensor value gets the sum of g */
+BW(fill_backward)
+{
+    TnTensor *g = gout[0];
+    if (NEEDS(n, 0) && !(gin[0] = tensor_zeros(st, g->dtype, g->ndim, g->sizes)))
+        return -1;
+    uint32_t all = g_dim_mask(tn_undef(), g->ndim);
+    if (NEEDS(n, 1) && !(gin[1] = op_reduce(st, RED_SUM, g, all, false, -1, 0.0)))
+        return -1;
+    return 0;
+}
+static TN_NODE_KIND(FillBackward2, "FillBackward2", fill_backward);
+static TN_NODE_KIND(FillBackward3, "FillBackward3", fill_backward);
+
+/* copy_(src): the old values get no gradient, src gets g (reduced and cast by the engine) */
+BW(copy_backward)
+{
+    TnTensor *g = gout[0];
+    if (NEEDS(n, 0) && !(gin[0] = tensor_zeros(st, g->dtype, g->ndim, g->sizes)))
+        return -1;
+    if (NEEDS(n, 1))
+        gin[1] = g_ref(g);
+    return 0;
+}
+static TN_NODE_KIND(CopyBackwards, "CopyBackwards", copy_backward);
+
+/* In-place writes whose values do not depend on the old ones (random fills, comparisons):
+ * no gradient flows, and the second form's name is taken when the argument is a tensor. */
+static TN_NODE_KIND(NormalBackward0, "NormalBackward0", zero_backward);
+static TN_NODE_KIND(UniformBackward0, "UniformBackward0", zero_backward);
+static TN_NODE_KIND(BernoulliBackward2, "BernoulliBackward2", zero_backward);
+static TN_NODE_KIND(BernoulliBackward1, "BernoulliBackward1", zero_backward);
+#define CMP_KINDS(X) X(Eq) X(Ne) X(Lt) X(Le) X(Gt) X(Ge)
+#define X(C)                                                                                   \
+    static TN_NODE_KIND(C##Backward0, #C "Backward0", zero_backward);                          \
+    static TN_NODE_KIND(C##Backward1, #C "Backward1", zero_backward);                          \
+    static int rec_##C(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)                  \
+    {                                                                                          \
+        return IS_TENSOR(a[1]) ? autograd_node_set_kind(st, n, &C##Backward1) : 0;             \
+    }
+CMP_KINDS(X)
+#undef X
+
+static int rec_bernoulli(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
+{
+    return IS_TENSOR(a[1]) ? autograd_node_set_kind(st, n, &BernoulliBackward1) : 0;
+}
+
+static int rec_fill(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
+{
+    return IS_TENSOR(a[1]) ? autograd_node_set_kind(st, n, &FillBackward3) : 0;
+}
 
 static int rec_div(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
 {
@@ -301,8 +355,17 @@ BW(minimum_backward)
 TN_NODE_KIND(grad_MaximumBackward0, "MaximumBackward0", maximum_backward);
 TN_NODE_KIND(grad_MinimumBackward0, "MinimumBackward0", minimum_backward);
 
+/* maximum, minimum and atan2 take two tensors (PyTorch refuses a number) */
 static int rec_both(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
 {
+    if (!IS_TENSOR(a[1])) {
+        const char *nm = NODE_KIND(n) == &grad_MaximumBackward0   ? "maximum"
+                         : NODE_KIND(n) == &grad_MinimumBackward0 ? "minimum"
+                                                                  : "atan2";
+        return tn_raise_int(st, tn_TypeError,
+                            "%s(): argument 'other' (position 2) must be Tensor, not %s", nm,
+                            tn_type_name(a[1]));
+    }
     autograd_save(n, 0, AS_TENSOR(a[0]));
     autograd_save(n, 1, AS_TENSOR(a[1]));
     return 0;
@@ -574,6 +637,8 @@ const TnGradRow grad_elementwise_rows[] = {
 #undef X
     {"negative", GW_TORCH | GW_METHOD, "", 1, &K_neg, 0, 0, NULL, 0},
     {"absolute", GW_TORCH | GW_METHOD, "", 1, &K_abs, 1, 0, rec_save_in, 0},
+    /* the builtin abs(t) calls Tensor.__abs__ */
+    {"__abs__", GW_METHOD, "", 1, &K_abs, 1, 0, rec_save_in, 0},
     {"add", GW_TORCH | GW_METHOD | GW_INPLACE, ",other,alpha", 2, &AddBackward0, 0, 1, rec_alpha,
      0},
     {"sub|subtract", GW_TORCH | GW_METHOD | GW_INPLACE, ",other,alpha", 2, &SubBackward0, 0, 1,
@@ -592,13 +657,23 @@ const TnGradRow grad_elementwise_rows[] = {
      NULL, 0},
     {"maximum", GW_TORCH | GW_METHOD, ",other", 2, &grad_MaximumBackward0, 2, 0, rec_both, 0},
     {"minimum", GW_TORCH | GW_METHOD, ",other", 2, &grad_MinimumBackward0, 2, 0, rec_both, 0},
-    {"atan2", GW_TORCH | GW_METHOD, ",other", 2, &Atan2Backward0, 2, 0, rec_both, 0},
+    {"atan2", GW_TORCH | GW_METHOD | GW_INPLACE, ",other", 2, &Atan2Backward0, 2, 0, rec_both,
+     GR_CLONE_SELF},
     {"where", GW_TORCH | GW_METHOD, "input|self,other,condition", 2, &WhereBackward0, 1, 0,
      rec_where, 0},
     {"lerp", GW_TORCH | GW_METHOD | GW_INPLACE, ",end,weight", 3, &LerpBackward0, 3, 1, rec_lerp,
      GR_CLONE_SELF},
     {"clamp|clip", GW_TORCH | GW_METHOD | GW_INPLACE, ",min,max", 3, &ClampBackward1, 3, 2,
      rec_clamp, GR_CLONE_SELF},
+    {"zero", GW_INPLACE, "", 1, &ZeroBackward0, 0, 0, NULL, 0},
+    {"fill", GW_INPLACE, ",value", 2, &FillBackward2, 0, 0, rec_fill, 0},
+    {"copy", GW_INPLACE, ",src", 2, &CopyBackwards, 0, 0, NULL, 0},
+    {"normal", GW_INPLACE, "", 1, &NormalBackward0, 0, 0, NULL, 0},
+    {"uniform", GW_INPLACE, "", 1, &UniformBackward0, 0, 0, NULL, 0},
+    {"bernoulli", GW_INPLACE, ",p?", 2, &BernoulliBackward2, 0, 0, rec_bernoulli, 0},
+#define X(c, C) {#c, GW_INPLACE, ",other?", 2, &C##Backward0, 0, 0, rec_##C, 0},
+    X(eq, Eq) X(ne, Ne) X(lt, Lt) X(le, Le) X(gt, Gt) X(ge, Ge)
+#undef X
     {NULL},
 };
 

@@ -169,6 +169,86 @@ int grad_record_setitem(TnState *st, TnTensor *x, TnValue key, TnValue v, TnTens
     return rc;
 }
 
+/* ------------------------------------------ in-place writes through views */
+
+/* An in-place op on a view v of a contiguous base b rewrites b's history as PyTorch's
+ * CopySlices does: b's new node takes b's old history (gradient with v's region
+ * zeroed) and v's new node (gradient of the region), and v becomes an as_strided
+ * view of the new b. The region is v's geometry relative to b, kept in the args:
+ * arg[0] ndim, arg[1] offset, then sizes[ndim] and strides[ndim]. */
+static TnTensor *view_region(TnState *st, TnGradFn *n, TnTensor *c)
+{
+    int nd = (int)ARG_I(n, 0);
+    int64_t sizes[TN_MAX_DIMS], strides[TN_MAX_DIMS];
+    for (int d = 0; d < nd; d++) {
+        sizes[d] = ARG_I(n, 2 + d);
+        strides[d] = ARG_I(n, 2 + nd + d);
+    }
+    return tensor_alias(st, c, nd, sizes, strides, c->offset + ARG_I(n, 1));
+}
+
+BW(copy_slices_view_backward)
+{
+    TnTensor *c = tensor_clone(st, gout[0]); /* contiguous, like the base */
+    TnTensor *r = c ? view_region(st, n, c) : NULL;
+    int rc = r ? 0 : -1;
+    if (rc == 0 && NEEDS(n, 1))
+        rc = (gin[1] = tensor_clone(st, r)) ? 0 : -1;
+    if (rc == 0 && NEEDS(n, 0) && (rc = tensor_fill_(st, r, tn_int(0))) == 0)
+        gin[0] = g_ref(c);
+    tn_obj_decref(r);
+    tn_obj_decref(c);
+    return rc;
+}
+
+BW(as_strided_backward)
+{
+    TnMeta tmp;
+    TnTensor *z = g_zeros_meta(st, IN_META(n, 0, &tmp), gout[0]->dtype);
+    TnTensor *r = z ? view_region(st, n, z) : NULL;
+    int rc = r ? tensor_copy_(st, r, gout[0]) : -1;
+    tn_obj_decref(r);
+    if (rc == 0)
+        gin[0] = z;
+    else
+        tn_obj_decref(z);
+    return rc;
+}
+static TN_NODE_KIND(CopySlicesView, "CopySlices", copy_slices_view_backward);
+static TN_NODE_KIND(AsStridedBackward0, "AsStridedBackward0", as_strided_backward);
+
+static TnGradFn *region_node(TnState *st, TnNodeKind *kind, int nin, TnTensor *v, TnTensor *b)
+{
+    TnGradFn *n = autograd_node_new(st, kind, nin, 1, 0, 2 + 2 * v->ndim);
+    if (!n)
+        return NULL;
+    ARG_I(n, 0) = v->ndim;
+    ARG_I(n, 1) = v->offset - b->offset;
+    for (int d = 0; d < v->ndim; d++) {
+        ARG_I(n, 2 + d) = v->sizes[d];
+        ARG_I(n, 2 + v->ndim + d) = v->strides[d];
+    }
+    return n;
+}
+
+int grad_record_view_inplace(TnState *st, TnTensor *v, TnTensor *b)
+{
+    TnGradFn *c = region_node(st, &CopySlicesView, 2, v, b);
+    if (!c)
+        return -1;
+    autograd_node_set_input(c, 0, b);
+    autograd_node_set_input(c, 1, v);
+    int rc = autograd_set_output(st, c, 0, b);
+    tn_obj_decref(c);
+    TnGradFn *a = rc == 0 ? region_node(st, &AsStridedBackward0, 1, v, b) : NULL;
+    if (!a)
+        return -1;
+    autograd_node_set_input(a, 0, b);
+    rc = autograd_set_output(st, a, 0, v);
+    tn_obj_decref(a);
+    return rc;
+}
+
 /* ------------------------------------------------------- index ops */
 
 /* index_select(dim, index): scatter-add g back along dim at index. */

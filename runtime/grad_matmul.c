@@ -4,6 +4,7 @@
  * broadcast batch dims left for the engine to sum. */
 #include "grad.h"
 #include "linalg.h"
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -360,6 +361,37 @@ static TN_NODE_KIND(EinsumViewBackward, "ViewBackward0", einsum_backward);
 static TN_NODE_KIND(EinsumSumBackward, "SumBackward1", einsum_backward);
 static TN_NODE_KIND(EinsumPermuteBackward, "PermuteBackward0", einsum_backward);
 
+/* einsum(a, b) with nothing to sum is PyTorch 1.13's a * b */
+static TN_NODE_KIND(EinsumMulBackward, "MulBackward0", einsum_backward);
+
+/* Does the last operand of the (already checked) equation have an index the output
+ * lacks? PyTorch's einsum then ends with a sum (one operand) or a bmm and a view;
+ * otherwise with a permute (one operand) or a product (several). */
+static bool einsum_last_sums(const char *eq)
+{
+    const char *arrow = strstr(eq, "->");
+    const char *end = arrow ? arrow : eq + strlen(eq);
+    const char *last = end;
+    while (last > eq && last[-1] != ',')
+        last--;
+    for (const char *c = last; c < end; c++) {
+        if (!isalpha((unsigned char)*c))
+            continue;
+        bool in_out;
+        if (arrow) {
+            in_out = strchr(arrow + 2, *c) != NULL;
+        } else { /* implicit output: the indices used once */
+            int uses = 0;
+            for (const char *d = eq; d < end; d++)
+                uses += *d == *c;
+            in_out = uses == 1;
+        }
+        if (!in_out)
+            return true;
+    }
+    return false;
+}
+
 /* params: operands (a sequence), equation */
 static int rec_einsum(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
 {
@@ -372,12 +404,10 @@ static int rec_einsum(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
     for (int64_t i = 0; i < cnt && i < n->nsaved; i++)
         autograd_save(n, (int)i, AS_TENSOR(items[i]));
     n->aux = tn_ref(a[1]);
-    if (cnt == 1) {
-        TnTensor *x = AS_TENSOR(items[0]);
-        bool reduced = tensor_numel(AS_TENSOR(r)) != tensor_numel(x) || AS_TENSOR(r)->ndim != x->ndim;
-        return autograd_node_set_kind(st, n, reduced ? &EinsumSumBackward : &EinsumPermuteBackward);
-    }
-    return 0;
+    bool summed = einsum_last_sums(AS_STR(a[1])->data);
+    if (cnt == 1)
+        return autograd_node_set_kind(st, n, summed ? &EinsumSumBackward : &EinsumPermuteBackward);
+    return summed ? 0 : autograd_node_set_kind(st, n, &EinsumMulBackward);
 }
 
 #define FM (GW_TORCH | GW_METHOD)

@@ -1,6 +1,7 @@
 /* grad_nn.c: gradients of the norms (torch.linalg.vector_norm / matrix_norm / norm and
  * the deprecated torch.norm): one vector-norm formula over a set of dims. */
 #include "grad.h"
+#include "linalg.h"
 #include <math.h>
 #include <string.h>
 
@@ -27,7 +28,10 @@ BW(vector_norm_backward)
     TnTensor *rk = g_keepdim(st, r, &m, mask, kd);
     TnTensor *res = NULL;
     if (p == 0) {
-        res = tensor_zeros(st, x->dtype, x->ndim, x->sizes);
+        /* PyTorch's formula gives no gradient at all: .grad stays None */
+        tn_obj_decref(gk);
+        tn_obj_decref(rk);
+        return 0;
     } else if (p == 1) {
         res = g_bin_s(st, BOP_MUL, g_un(st, UN_SGN, x), g_ref(gk));
     } else if (isinf(p)) {
@@ -60,10 +64,85 @@ BW(vector_norm_backward)
     gin[0] = res;
     return res ? 0 : -1;
 }
+
+/* Spreads g over the entries of s equal to their max (min when lo) along the dims in
+ * `over`, evenly among ties, as amax's gradient does. s and g broadcast. */
+static TnTensor *extreme_grad(TnState *st, TnTensor *s, TnTensor *g, uint32_t over, bool lo)
+{
+    TnTensor *e = op_reduce(st, lo ? RED_AMIN : RED_AMAX, s, over, true, -1, 0.0);
+    TnTensor *hit = g_bin_s(st, BOP_EQ, g_ref(s), e);
+    TnTensor *hf = hit ? tensor_to(st, hit, s->dtype) : NULL;
+    tn_obj_decref(hit);
+    TnTensor *cnt = g_sum_keep(st, hf, over);
+    return g_bin_s(st, BOP_MUL, hf, g_bin_s(st, BOP_DIV, g_ref(g), cnt));
+}
+
+/* The matrix norms that are not entrywise, over dims d0, d1 (PyTorch's compositions):
+ * +-1 / +-inf are the max (min) of the absolute column (row) sums; +-2 the max (min)
+ * singular value; 'nuc' (stored as ord 0) the sum of the singular values.
+ * arg[0]: dim mask, arg[1]: keepdim, arg[2]: ord, arg[3]: d0 * TN_MAX_DIMS + d1. */
+BW(matrix_norm_backward)
+{
+    TnTensor *x = SAVED(n, 0);
+    if (!x)
+        return -1;
+    TnMeta m;
+    m.dtype = x->dtype;
+    m.ndim = x->ndim;
+    memcpy(m.sizes, x->sizes, sizeof(int64_t) * (size_t)x->ndim);
+    uint32_t mask = (uint32_t)ARG_I(n, 0);
+    double p = ARG_F(n, 2);
+    int d0 = (int)(ARG_I(n, 3) / TN_MAX_DIMS), d1 = (int)(ARG_I(n, 3) % TN_MAX_DIMS);
+    TnTensor *gk = g_keepdim(st, gout[0], &m, mask, ARG_I(n, 1));
+    TnTensor *res = NULL;
+    if (fabs(p) == 1 || isinf(p)) {
+        int sd = fabs(p) == 1 ? d0 : d1; /* 1: column sums, inf: row sums */
+        TnTensor *ax = g_un(st, UN_ABS, x);
+        TnTensor *sums = g_sum_keep(st, ax, 1u << sd);
+        tn_obj_decref(ax);
+        TnTensor *gs = sums ? extreme_grad(st, sums, gk, mask, p < 0) : NULL;
+        tn_obj_decref(sums);
+        res = g_bin_s(st, BOP_MUL, g_un(st, UN_SGN, x), gs);
+    } else {
+        int64_t perm[TN_MAX_DIMS], inv[TN_MAX_DIMS];
+        int k = 0;
+        for (int d = 0; d < x->ndim; d++)
+            if (d != d0 && d != d1) perm[k++] = d;
+        perm[k++] = d0;
+        perm[k] = d1;
+        for (int d = 0; d < x->ndim; d++)
+            inv[perm[d]] = d;
+        TnTensor *xp = op_permute(st, x, x->ndim, perm);
+        TnTensor *gp = gk ? op_permute(st, gk, x->ndim, perm) : NULL;
+        TnTensor *g1 = gp ? op_squeeze(st, gp, false, -1) : NULL; /* (..., 1) */
+        tn_obj_decref(gp);
+        TnTensor *gs = NULL;
+        if (p == 0) {
+            gs = g_ref(g1);
+        } else if (xp && g1) {
+            TnTensor *sv = linalg_svdvals(st, xp);
+            gs = sv ? extreme_grad(st, sv, g1, 1u << (sv->ndim - 1), p < 0) : NULL;
+            tn_obj_decref(sv);
+        }
+        tn_obj_decref(g1);
+        TnTensor *gxp = xp && gs ? grad_svd_backward(st, xp, gs) : NULL;
+        tn_obj_decref(gs);
+        tn_obj_decref(xp);
+        res = gxp ? op_permute(st, gxp, x->ndim, inv) : NULL;
+        tn_obj_decref(gxp);
+    }
+    tn_obj_decref(gk);
+    gin[0] = res;
+    return res ? 0 : -1;
+}
+
 static TN_NODE_KIND(LinalgVectorNormBackward0, "LinalgVectorNormBackward0", vector_norm_backward);
 static TN_NODE_KIND(NormBackward1, "NormBackward1", vector_norm_backward);
-static TN_NODE_KIND(AmaxNormBackward, "AmaxBackward0", vector_norm_backward);
-static TN_NODE_KIND(SumNormBackward, "SumBackward1", vector_norm_backward);
+static TN_NODE_KIND(AmaxNormBackward, "AmaxBackward0", matrix_norm_backward);
+static TN_NODE_KIND(AminNormBackward, "AminBackward0", matrix_norm_backward);
+static TN_NODE_KIND(SumNormBackward, "SumBackward1", matrix_norm_backward);
+/* the singular-value norms with keepdim end with a permute back */
+static TN_NODE_KIND(PermuteNormBackward, "PermuteBackward0", matrix_norm_backward);
 
 /* An order: a number, 'fro', 'nuc', or None (dflt). Sets *matrix for orders only
  * matrix norms have. */
@@ -107,25 +186,29 @@ static int rec_vector_norm(TnState *st, TnGradFn *n, const TnValue *a, TnValue r
     return save_norm(st, n, x, r, g_dim_mask(a[2], x->ndim), truthy(a[3]), p, uns);
 }
 
-/* a matrix norm over dims d0, d1: Frobenius is the 2-norm of the entries; the
- * others need the singular values or column sums (not differentiated here). */
+/* a matrix norm over dims d0, d1: Frobenius is the 2-norm of the entries; the others
+ * get matrix_norm_backward's node, named after PyTorch's last op of the composition */
 static int rec_matrix(TnState *st, TnGradFn *n, TnTensor *x, TnValue ord, TnValue dim, TnValue kd,
                       TnValue r)
 {
     int64_t dims[2] = {-2, -1};
     if (!IS_UNDEF(dim) && !IS_NONE(dim))
         (void)g_int_list(dim, dims, 2);
-    uint32_t mask = (1u << g_wrap(dims[0], x->ndim)) | (1u << g_wrap(dims[1], x->ndim));
+    int d0 = g_wrap(dims[0], x->ndim), d1 = g_wrap(dims[1], x->ndim);
+    uint32_t mask = (1u << d0) | (1u << d1);
     bool uns = false, nuc;
     double p = order(ord, 2, &uns, &nuc);
-    if (!IS_STR(ord) && !IS_UNDEF(ord) && !IS_NONE(ord)) {
-        uns = true;
-        if (autograd_node_set_kind(st, n, &AmaxNormBackward) < 0)
-            return -1;
-    } else if (nuc && autograd_node_set_kind(st, n, &SumNormBackward) < 0) {
+    bool numeric = !IS_STR(ord) && !IS_UNDEF(ord) && !IS_NONE(ord);
+    if (!numeric && !nuc)
+        return save_norm(st, n, x, r, mask, truthy(kd), p, false);
+    TnNodeKind *kind = nuc ? &SumNormBackward : p < 0 ? &AminNormBackward : &AmaxNormBackward;
+    if (truthy(kd) && (nuc || fabs(p) == 2))
+        kind = &PermuteNormBackward;
+    if (autograd_node_set_kind(st, n, kind) < 0 ||
+        save_norm(st, n, x, r, mask, truthy(kd), nuc ? 0 : p, false) < 0)
         return -1;
-    }
-    return save_norm(st, n, x, r, mask, truthy(kd), p, uns);
+    ARG_I(n, 3) = (int64_t)d0 * TN_MAX_DIMS + d1;
+    return 0;
 }
 
 /* params: A, ord, dim, keepdim */
@@ -150,12 +233,15 @@ static int rec_norm(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
     return save_norm(st, n, x, r, g_dim_mask(a[2], x->ndim), truthy(a[3]), p, uns);
 }
 
-/* torch.norm(input, p='fro', dim=None, keepdim=False): entrywise for 'fro' */
+/* torch.norm(input, p='fro', dim=None, keepdim=False): entrywise for 'fro', a matrix
+ * norm for 'nuc' */
 static int rec_torch_norm(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
 {
     TnTensor *x = AS_TENSOR(a[0]);
     bool uns = false, nuc;
     double p = order(a[1], 2, &uns, &nuc);
+    if (nuc)
+        return rec_matrix(st, n, x, a[1], a[2], a[3], r);
     return save_norm(st, n, x, r, g_dim_mask(a[2], x->ndim), truthy(a[3]), p, uns);
 }
 

@@ -372,17 +372,63 @@ BW(cumsum_backward)
     return gin[0] ? 0 : -1;
 }
 
-/* d/dx_i of cumprod: sum_{j>=i} g_j r_j / x_i (inputs without zeros) */
+/* Where x has zeros, sum_{j>=i} g_j r_j / x_i only holds before the first zero of
+ * each slice. At the first zero z the gradient is sum_{j>=z} g_j prod_{k<=j,k!=z} x_k,
+ * which is the reverse cumsum of g * cumprod(x with x_z = 1); after it, every
+ * product has the zero in it and the gradient is 0. */
+static TnTensor *cumprod_zero_fix(TnState *st, TnTensor *g, TnTensor *x, TnTensor *formula,
+                                  int d)
+{
+    TnTensor *iz = g_bins(st, BOP_EQ, x, 0.0);
+    TnTensor *cnt = iz ? op_scan(st, SCAN_CUMSUM, iz, d, -1) : NULL;
+    TnTensor *before = g_bins(st, BOP_EQ, cnt, 0.0);
+    TnTensor *one = g_bins_s(st, BOP_EQ, cnt, 1.0);
+    TnTensor *first = g_bin_s(st, BOP_LAND, iz, one);
+    TnTensor *y = first ? op_where(st, first, ops_(1.0), opt_(x)) : NULL;
+    TnTensor *cy = y ? op_scan(st, SCAN_CUMPROD, y, d, -1) : NULL;
+    tn_obj_decref(y);
+    TnTensor *gcy = g_bin_s(st, BOP_MUL, g_ref(g), cy);
+    TnTensor *at = rev_cumsum(st, gcy, d);
+    tn_obj_decref(gcy);
+    TnTensor *z = at ? op_where(st, first, opt_(at), ops_(0.0)) : NULL;
+    TnTensor *res = z ? op_where(st, before, opt_(formula), opt_(z)) : NULL;
+    tn_obj_decref(at);
+    tn_obj_decref(z);
+    tn_obj_decref(first);
+    tn_obj_decref(before);
+    return res;
+}
+
+/* d/dx_i of cumprod: sum_{j>=i} g_j r_j / x_i, fixed up where x has zeros */
 BW(cumprod_backward)
 {
     TnTensor *r = SAVED(n, 0), *x = SAVED(n, 1);
     if (!r || !x)
         return -1;
+    int d = (int)ARG_I(n, 0);
     TnTensor *gr = g_bin(st, BOP_MUL, gout[0], r);
-    TnTensor *s = rev_cumsum(st, gr, (int)ARG_I(n, 0));
+    TnTensor *s = rev_cumsum(st, gr, d);
     tn_obj_decref(gr);
-    gin[0] = s ? g_bin(st, BOP_DIV, s, x) : NULL;
+    TnTensor *f = s ? g_bin(st, BOP_DIV, s, x) : NULL;
     tn_obj_decref(s);
+    if (!f)
+        return -1;
+    /* the common case (no zeros) needs no fix-up */
+    TnTensor *zero = g_bins(st, BOP_EQ, x, 0.0);
+    TnTensor *anyz = zero ? op_reduce(st, RED_ANY, zero, g_dim_mask(tn_undef(), zero->ndim), false,
+                                      -1, 0.0)
+                          : NULL;
+    tn_obj_decref(zero);
+    int has_zero = anyz ? tn_truthy(st, tensor_get_flat(anyz, 0)) : -1;
+    tn_obj_decref(anyz);
+    if (has_zero <= 0) {
+        if (has_zero < 0)
+            tn_obj_decref(f);
+        gin[0] = has_zero < 0 ? NULL : f;
+        return gin[0] ? 0 : -1;
+    }
+    gin[0] = cumprod_zero_fix(st, gout[0], x, f, d);
+    tn_obj_decref(f);
     return gin[0] ? 0 : -1;
 }
 

@@ -544,6 +544,66 @@ done:
     return out;
 }
 
+/* One matrix's reduced SVD into the column-major scratch of ut (k x m per batch: U's
+ * columns, i.e. U^T row-major) and v (k x n column-major: Vh, i.e. V row-major). */
+static lapack_int svd_one(TnTensor *c, TnTensor *s, TnTensor *ut, TnTensor *v, int64_t b, int64_t m,
+                          int64_t n, int64_t k)
+{
+    if (c->dtype == DT_FLOAT32)
+        return LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)m, (lapack_int)n,
+                              (float *)tensor_ptr(c) + b * m * n, (lapack_int)m,
+                              (float *)tensor_ptr(s) + b * k, (float *)tensor_ptr(ut) + b * m * k,
+                              (lapack_int)m, (float *)tensor_ptr(v) + b * k * n, (lapack_int)k);
+    return LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)m, (lapack_int)n,
+                          (double *)tensor_ptr(c) + b * m * n, (lapack_int)m,
+                          (double *)tensor_ptr(s) + b * k, (double *)tensor_ptr(ut) + b * m * k,
+                          (lapack_int)m, (double *)tensor_ptr(v) + b * k * n, (lapack_int)k);
+}
+
+int linalg_svd(TnState *st, TnTensor *a, TnTensor **u, TnTensor **s, TnTensor **vh)
+{
+    const char *fn = "linalg.svd";
+    *u = *s = *vh = NULL;
+    if (check_matrix(st, a, fn) < 0 || check_float(st, a, fn) < 0) return -1;
+    int64_t m = a->sizes[a->ndim - 2], n = a->sizes[a->ndim - 1], k = m < n ? m : n;
+    if (!lapack_size_ok(st, m, n)) return -1;
+    int64_t shape[TN_MAX_DIMS], tail[2];
+    int nd = batch_shape(a, 1, &k, shape);
+    TnTensor *c = colmajor(st, a), *sv = c ? tensor_empty(st, a->dtype, nd, shape) : NULL;
+    tail[0] = k, tail[1] = m;
+    TnTensor *ut = sv ? tensor_empty(st, a->dtype, batch_shape(a, 2, tail, shape), shape) : NULL;
+    tail[0] = n, tail[1] = k;
+    TnTensor *v = ut ? tensor_empty(st, a->dtype, batch_shape(a, 2, tail, shape), shape) : NULL;
+    int rc = v ? 0 : -1;
+    if (rc == 0 && k > 0 && !all_finite(c)) {
+        linalg_error(st, "linalg.svd: ", "The algorithm failed to converge because the input "
+                                         "matrix contained non-finite values.");
+        rc = -1;
+    }
+    int64_t B = rc == 0 && k > 0 ? batch_count(a) : 0;
+    for (int64_t b = 0; b < B && rc == 0; b++)
+        if (svd_one(c, sv, ut, v, b, m, n, k) != 0) {
+            linalg_error(st, "linalg.svd: ", "The algorithm failed to converge.");
+            rc = -1;
+        }
+    tn_obj_decref(c);
+    if (rc == 0) {
+        *u = op_transpose(st, ut, -2, -1);
+        *vh = *u ? op_transpose(st, v, -2, -1) : NULL;
+        rc = *vh ? 0 : -1;
+    }
+    tn_obj_decref(ut);
+    tn_obj_decref(v);
+    if (rc < 0) {
+        tn_obj_decref(*u);
+        tn_obj_decref(sv);
+        *u = *vh = NULL;
+        return -1;
+    }
+    *s = sv;
+    return 0;
+}
+
 /* LU-factors matrix b of c (column-major n x n) in place; LAPACK's info. The
  * _work entry points skip LAPACKE's NaN scan: NaN input gives NaN output, as in PyTorch. */
 static lapack_int lu(TnTensor *c, int64_t b, int64_t n, lapack_int *ipiv)

@@ -40,6 +40,9 @@ TnTensor *linalg_norm(TnState *st, TnTensor *a, const TnNormOrd *ord, int ndims,
 TnTensor *linalg_torch_norm(TnState *st, TnTensor *a, const TnNormOrd *p, int ndims,
                             const int64_t *dims, bool keepdim, int dtype);
 TnTensor *linalg_svdvals(TnState *st, TnTensor *a);
+/* The reduced SVD A = U diag(S) Vh of (a batch of) matrices, for gradients: new
+ * references in *u (..., m, k), *s (..., k), *vh (..., k, n). 0, or -1 with an error. */
+TN_MUST_CHECK int linalg_svd(TnState *st, TnTensor *a, TnTensor **u, TnTensor **s, TnTensor **vh);
 TnTensor *linalg_det(TnState *st, TnTensor *a);
 TnTensor *linalg_inv(TnState *st, TnTensor *a);
 TnTensor *linalg_solve(TnState *st, TnTensor *a, TnTensor *b);

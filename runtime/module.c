@@ -979,8 +979,8 @@ static TnValue call_hooked(TnState *st, TnValue self, const TnValue *args, int n
             tn_decref(cls);
             goto fail;
         }
-        TnValue cargs[2] = {self, hooks};
-        bw = tn_call(st, cls, cargs, 2, NULL, 0);
+        TnValue cargs[3] = {self, hooks, tn_bool(m->full_bwd == 1)};
+        bw = tn_call(st, cls, cargs, 3, NULL, 0);
         tn_decref(cls);
         tn_decref(hooks);
         hooks = tn_undef();
@@ -1244,11 +1244,22 @@ NAMED_KIND(k_maxpool, "MaxPool2DWithIndicesBackward0")
 NAMED_KIND(k_avgpool, "AvgPool2DBackward0")
 NAMED_KIND(k_pad, "ConstantPadNdBackward0")
 NAMED_KIND(k_div1, "DivBackward1")
+NAMED_KIND(k_reflect1, "ReflectionPad1DBackward0")
+NAMED_KIND(k_reflect2, "ReflectionPad2DBackward0")
+NAMED_KIND(k_reflect3, "ReflectionPad3DBackward0")
+NAMED_KIND(k_replicate1, "ReplicationPad1DBackward0")
+NAMED_KIND(k_replicate2, "ReplicationPad2DBackward0")
+NAMED_KIND(k_replicate3, "ReplicationPad3DBackward0")
+NAMED_KIND(k_copyslices, "CopySlices")
+NAMED_KIND(k_bwhook, "BackwardHookFunctionBackward")
+NAMED_KIND(k_reshape_alias, "ReshapeAliasBackward0")
 
 static TnNodeKind *const named_kinds[] = {
     &k_mse,  &k_nll,   &k_nll2d,   &k_bce,      &k_bcel,     &k_sl1,  &k_huber, &k_gelu,
     &k_silu, &k_lrelu, &k_elu,     &k_softplus, &k_hardtanh, &k_mish, &k_ln,    &k_bn,
-    &k_emb,  &k_conv,  &k_maxpool, &k_avgpool,  &k_pad,      &k_div1,
+    &k_emb,  &k_conv,  &k_maxpool, &k_avgpool,  &k_pad,      &k_div1, &k_reflect1,
+    &k_reflect2, &k_reflect3, &k_replicate1, &k_replicate2, &k_replicate3, &k_copyslices,
+    &k_bwhook, &k_reshape_alias,
 };
 
 static TnValue F__named(TnState *st, TnValue *a)

@@ -155,6 +155,19 @@ TnTensor *op_unflatten(TnState *st, TnTensor *t, int64_t dim, int n, const int64
         return NULL;
     int64_t sizes[TN_MAX_DIMS], shape[TN_MAX_DIMS];
     memcpy(sizes, sizes_in, sizeof(int64_t) * (size_t)n);
+    /* without a -1, PyTorch names the mismatch in unflatten's own words */
+    int64_t prod = 1;
+    bool infer = false;
+    char buf[TN_SHAPE_STR];
+    for (int i = 0; i < n; i++) {
+        infer |= sizes[i] == -1;
+        prod *= sizes[i];
+    }
+    if (!infer && prod != t->sizes[d0])
+        return tn_raise_ptr(st, tn_RuntimeError,
+                            "unflatten: Provided sizes %s don't multiply up to the size of dim "
+                            "%d (%lld) in the input tensor",
+                            shape_str(buf, n, sizes), d0, (long long)t->sizes[d0]);
     if (op_infer_shape(st, n, sizes, t->sizes[d0]) < 0)
         return NULL;
     int nd = 0;
