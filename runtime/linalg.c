@@ -550,11 +550,11 @@ static lapack_int svd_one(TnTensor *c, TnTensor *s, TnTensor *ut, TnTensor *v, i
                           int64_t n, int64_t k)
 {
     if (c->dtype == DT_FLOAT32)
-        return LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)m, (lapack_int)n,
+        return lapacke.sgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)m, (lapack_int)n,
                               (float *)tensor_ptr(c) + b * m * n, (lapack_int)m,
                               (float *)tensor_ptr(s) + b * k, (float *)tensor_ptr(ut) + b * m * k,
                               (lapack_int)m, (float *)tensor_ptr(v) + b * k * n, (lapack_int)k);
-    return LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)m, (lapack_int)n,
+    return lapacke.dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)m, (lapack_int)n,
                           (double *)tensor_ptr(c) + b * m * n, (lapack_int)m,
                           (double *)tensor_ptr(s) + b * k, (double *)tensor_ptr(ut) + b * m * k,
                           (lapack_int)m, (double *)tensor_ptr(v) + b * k * n, (lapack_int)k);
@@ -566,7 +566,7 @@ int linalg_svd(TnState *st, TnTensor *a, TnTensor **u, TnTensor **s, TnTensor **
     *u = *s = *vh = NULL;
     if (check_matrix(st, a, fn) < 0 || check_float(st, a, fn) < 0) return -1;
     int64_t m = a->sizes[a->ndim - 2], n = a->sizes[a->ndim - 1], k = m < n ? m : n;
-    if (!lapack_size_ok(st, m, n)) return -1;
+    if (!lapack_ready(st, m, n)) return -1;
     int64_t shape[TN_MAX_DIMS], tail[2];
     int nd = batch_shape(a, 1, &k, shape);
     TnTensor *c = colmajor(st, a), *sv = c ? tensor_empty(st, a->dtype, nd, shape) : NULL;
