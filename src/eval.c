@@ -2064,6 +2064,10 @@ static ExecStatus exec_with(TnState *st, TnFrameInfo *f, TnAst *n, int item)
     tn_decref(exitfn);
     if (IS_UNDEF(r)) {
         tn_decref(exc);
+        if (s == EX_RETURN) { /* __exit__ failed: the value being returned is dropped */
+            tn_decref(f->retval);
+            f->retval = tn_undef();
+        }
         return EX_ERROR;
     }
     int suppress = IS_UNDEF(exc) ? 0 : tn_truthy(st, r);
