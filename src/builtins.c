@@ -18,7 +18,7 @@ TnValue (*builtins_locals_hook)(TnState *st);
 
 /* Interned dunder names used below (set once by builtins_init). */
 static TnStr *s_abs, *s_round, *s_reversed, *s_len, *s_getitem, *s_write, *s_flush, *s_call,
-    *s_dict, *s_divmod, *s_rdivmod, *s_init, *s_code, *s_doc, *s_sys, *s_stdout, *s_name, *s_file;
+    *s_dict, *s_divmod, *s_rdivmod, *s_init, *s_doc, *s_sys, *s_stdout, *s_name, *s_file;
 
 static const struct {
     TnStr **slot;
@@ -28,7 +28,7 @@ static const struct {
     {&s_len,     "__len__"},     {&s_getitem, "__getitem__"}, {&s_write,    "write"},
     {&s_flush,   "flush"},       {&s_call,    "__call__"},    {&s_dict,     "__dict__"},
     {&s_divmod,  "__divmod__"},  {&s_rdivmod,  "__rdivmod__"},
-    {&s_init,    "__init__"},    {&s_code,    "code"},        {&s_doc,      "__doc__"},
+    {&s_init,    "__init__"},    {&s_doc,      "__doc__"},
     {&s_sys,     "sys"},         {&s_stdout,  "stdout"},      {&s_name,     "__name__"},
     {&s_file,    "__file__"},
 };
@@ -1966,16 +1966,12 @@ static TnValue bi_open(TnState *st, TnValue *a)
     return file_open(st, a[0], a[1], a[3]);
 }
 
-/* exit()/quit(): raise SystemExit(code); e.code is the code. */
+/* exit()/quit(): raise SystemExit(code); e.code reads the code back from args. */
 static TnValue bi_exit(TnState *st, TnValue *a)
 {
     TnValue e = exc_new(st, tn_SystemExit, a[0]);
     if (IS_UNDEF(e))
         return e;
-    if (tn_setattr(st, e, s_code, a[0]) < 0) {
-        tn_decref(e);
-        return tn_undef();
-    }
     return tn_raise_value(st, e);
 }
 

@@ -473,6 +473,8 @@ TnValue class_new(TnState *st, TnStr *name, TnType *base, TnDict *ns)
             fn = ((TnWrapper *)AS_OBJ(v))->func;
         if (IS_TYPEOF(v, &tn_property_type)) {
             TnProperty *p = (TnProperty *)AS_OBJ(v);
+            if (IS_STR(k) && !p->name)
+                p->name = str_intern(AS_STR(k)->data); /* Python's __set_name__ */
             TnValue parts[3] = {p->fget, p->fset, p->fdel};
             for (int i = 0; i < 3; i++)
                 if (IS_FUNCTION(parts[i]) && !AS_FUNCTION(parts[i])->owner)

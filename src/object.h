@@ -192,6 +192,8 @@ typedef struct TnException {
     TnValue args;      /* tuple */
     TnValue traceback; /* list of frame records, or UNDEF */
     TnValue context;   /* exception being handled when this was raised, or UNDEF */
+    TnValue cause;     /* `raise ... from X`: X (an exception or None), or UNDEF */
+    bool suppress_context; /* set by `raise ... from`: the report omits the context */
 } TnException;
 
 /* ---------------------------------------------------------- built-in types */
