@@ -148,6 +148,7 @@ typedef struct TnParseError {
     int incomplete;
     int line, col;
     char msg[256];
+    const char *type; /* "SyntaxError", "IndentationError" or "TabError" */
 } TnParseError;
 
 /* Parses `arena->source` as a module. Returns the AST_MODULE node, or NULL with

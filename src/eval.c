@@ -2358,7 +2358,7 @@ static void report_syntax(TnArena *arena, TnParseError *err)
         if (col >= 0)
             fprintf(stderr, "    %*s^\n", col, "");
     }
-    fprintf(stderr, "SyntaxError: %s\n", err->msg);
+    fprintf(stderr, "%s: %s\n", err->type ? err->type : "SyntaxError", err->msg);
     fflush(stderr);
 }
 
@@ -2512,7 +2512,10 @@ int eval_run_module_source(TnState *st, const char *src, size_t len, const char 
     TnParseError err = {0};
     TnAst *mod = tn_parse(arena, &err);
     if (!mod) {
-        tn_raise(st, tn_SyntaxError, "%s (%s, line %d)", err.msg, filename, err.line);
+        TnType *type = !err.type || !strcmp(err.type, "SyntaxError") ? tn_SyntaxError
+                       : !strcmp(err.type, "TabError")                 ? tn_TabError
+                                                                       : tn_IndentationError;
+        tn_raise(st, type, "%s (%s, line %d)", err.msg, filename, err.line);
         arena_decref(arena);
         return -1;
     }

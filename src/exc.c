@@ -15,7 +15,7 @@ TnType *tn_BaseException, *tn_Exception, *tn_RuntimeError, *tn_ValueError, *tn_T
     *tn_ModuleNotFoundError, *tn_SyntaxError, *tn_UnboundLocalError, *tn_OSError,
     *tn_FileNotFoundError, *tn_PermissionError, *tn_UserWarning, *tn_Warning, *tn_LookupError,
     *tn_ArithmeticError, *tn_SystemExit, *tn_DeprecationWarning, *tn_FloatingPointError,
-    *tn_GeneratorExit, *tn_IsADirectoryError, *tn_EOFError;
+    *tn_GeneratorExit, *tn_IsADirectoryError, *tn_EOFError, *tn_IndentationError, *tn_TabError;
 
 /* The hierarchy, parents before children. */
 static const struct {
@@ -49,6 +49,8 @@ static const struct {
     {&tn_ImportError,         "ImportError",         &tn_Exception},
     {&tn_ModuleNotFoundError, "ModuleNotFoundError", &tn_ImportError},
     {&tn_SyntaxError,         "SyntaxError",         &tn_Exception},
+    {&tn_IndentationError,    "IndentationError",    &tn_SyntaxError},
+    {&tn_TabError,            "TabError",            &tn_IndentationError},
     {&tn_EOFError,            "EOFError",            &tn_Exception},
     {&tn_OSError,             "OSError",             &tn_Exception},
     {&tn_FileNotFoundError,   "FileNotFoundError",   &tn_OSError},

@@ -209,7 +209,7 @@ extern TnType *tn_BaseException, *tn_Exception, *tn_RuntimeError, *tn_ValueError
     *tn_ImportError, *tn_ModuleNotFoundError, *tn_SyntaxError, *tn_UnboundLocalError,
     *tn_OSError, *tn_FileNotFoundError, *tn_PermissionError, *tn_UserWarning, *tn_Warning,
     *tn_LookupError, *tn_ArithmeticError, *tn_SystemExit, *tn_DeprecationWarning,
-    *tn_FloatingPointError, *tn_GeneratorExit, *tn_IsADirectoryError, *tn_EOFError;
+    *tn_FloatingPointError, *tn_GeneratorExit, *tn_IsADirectoryError, *tn_EOFError, *tn_IndentationError, *tn_TabError;
 
 #define IS_TYPEOF(v, t) (IS_OBJ(v) && AS_OBJ(v)->type == (t))
 #define IS_STR(v)       IS_TYPEOF(v, &tn_str_type)

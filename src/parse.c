@@ -29,6 +29,21 @@
  * Errors
  * ====================================================================== */
 
+/* Python reports indentation mistakes as IndentationError (TabError for mixed tabs
+ * and spaces), both subclasses of SyntaxError. */
+static const char *error_type(const char *msg)
+{
+    static const char *const indentation[] = {"unexpected indent", "expected an indented block",
+                                              "unindent does not match",
+                                              "too many levels of indentation"};
+    if (!strncmp(msg, "inconsistent use of tabs", 24))
+        return "TabError";
+    for (size_t i = 0; i < sizeof indentation / sizeof indentation[0]; i++)
+        if (!strncmp(msg, indentation[i], strlen(indentation[i])))
+            return "IndentationError";
+    return "SyntaxError";
+}
+
 static void verror(TnParse *p, int incomplete, int line, int col, const char *fmt, va_list ap)
 {
     if (p->failed) return;
@@ -42,6 +57,7 @@ static void verror(TnParse *p, int incomplete, int line, int col, const char *fm
     if (p->nesting && strncmp(fmt, "f-string", 8) != 0 && strcmp(fmt, "out of memory") != 0)
         off = snprintf(e->msg, sizeof e->msg, "f-string: ");
     vsnprintf(e->msg + off, sizeof e->msg - (size_t)off, fmt, ap);
+    e->type = error_type(e->msg);
 }
 
 void parse_error_at(TnParse *p, int line, int col, const char *fmt, ...)
