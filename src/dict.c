@@ -873,12 +873,33 @@ static TnValue view_richcmp(TnState *st, TnValue a, TnValue b, int op)
     return tn_bool(op == CMP_EQ ? eq : !eq);
 }
 
+/* keys()/items() views are set-like: `view & x`, `x | view`, `-`, `^` with any iterable
+ * give a new set, as in Python. Both sides become sets and set's operator does the rest. */
+static TnValue view_binop(TnState *st, int op, TnValue a, TnValue b, bool inplace)
+{
+    if (op != OP_BITOR && op != OP_BITAND && op != OP_SUB && op != OP_BITXOR)
+        return tn_notimpl();
+    TnValue sa = IS_SET(a) ? tn_ref(a) : set_from_iterable(st, a);
+    if (IS_UNDEF(sa))
+        return sa;
+    TnValue sb = IS_SET(b) ? tn_ref(b) : set_from_iterable(st, b);
+    if (IS_UNDEF(sb)) {
+        tn_decref(sa);
+        return sb;
+    }
+    TnValue r = tn_binop(st, op, sa, sb);
+    tn_decref(sa);
+    tn_decref(sb);
+    return r;
+}
+
 TnType tn_dict_keys_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "dict_keys",
     .dealloc = view_dealloc,
     .repr = view_repr,
     .richcmp = view_richcmp,
+    .binop = view_binop,
     .len = view_len,
     .iter = view_iter,
     .contains = keys_contains,
@@ -898,6 +919,7 @@ TnType tn_dict_items_type = {
     .dealloc = view_dealloc,
     .repr = view_repr,
     .richcmp = view_richcmp,
+    .binop = view_binop,
     .len = view_len,
     .iter = view_iter,
     .contains = items_contains,
