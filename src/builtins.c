@@ -1606,8 +1606,8 @@ static int entry_cmp(const void *x, const void *y)
 /* One entry of a class listing with the " |  " bar: signature or name, then doc. */
 static bool put_entry(TnState *st, TnBuf *b, const HelpEntry *e)
 {
-    static const char *const pseudo_docs[] = {"dictionary for instance variables",
-                                              "list of weak references to the object"};
+    static const char *const pseudo_docs[] = {"dictionary for instance variables (if defined)",
+                                              "list of weak references to the object (if defined)"};
     if (IS_UNDEF(e->v))
         return buf_printf(b, " |  %s\n |      %s\n |  \n", e->name,
                           pseudo_docs[strcmp(e->name, "__dict__") != 0]);
