@@ -2057,18 +2057,23 @@ static ExecStatus exec_with(TnState *st, TnFrameInfo *f, TnAst *n, int item)
     TnValue mgr = eval(st, f, wi->a);
     if (IS_UNDEF(mgr))
         return EX_ERROR;
-    TnValue exitfn = tn_getattr(st, mgr, s_exit);
+    /* Python 3.11 looks up __enter__ then __exit__ before calling either; only a missing
+     * attribute becomes its TypeError, MemoryError and the rest pass */
+    TnValue enterfn = tn_getattr(st, mgr, s_enter);
+    TnValue exitfn = IS_UNDEF(enterfn) ? tn_undef() : tn_getattr(st, mgr, s_exit);
     if (IS_UNDEF(exitfn)) {
-        /* only a missing attribute becomes this message; MemoryError and the rest pass */
         if (tn_error_matches(st, tn_AttributeError)) {
             tn_clear_error(st);
-            tn_raise(st, tn_AttributeError, "__exit__");
+            tn_raise(st, tn_TypeError, "'%s' object does not support the context manager protocol%s",
+                     tn_type_name(mgr), IS_UNDEF(enterfn) ? "" : " (missed __exit__ method)");
         }
+        tn_decref(enterfn);
         tn_decref(mgr);
         return EX_ERROR;
     }
-    TnValue entered = tn_call_method(st, mgr, s_enter, NULL, 0);
     tn_decref(mgr);
+    TnValue entered = tn_call(st, enterfn, NULL, 0, NULL, 0);
+    tn_decref(enterfn);
     if (IS_UNDEF(entered)) {
         tn_decref(exitfn);
         return EX_ERROR;
