@@ -939,6 +939,11 @@ int tn_contains(TnState *st, TnValue container, TnValue item)
 
 /* ------------------------------------------------------------ conversions */
 
+bool tn_has_index(TnValue v)
+{
+    return IS_INTLIKE(v) || (IS_OBJ(v) && !IS_UNDEF(type_lookup(AS_OBJ(v)->type, NAME(__index__))));
+}
+
 int tn_as_index(TnState *st, TnValue v, int64_t *out, const char *what)
 {
     if (TN_LIKELY(IS_INTLIKE(v))) {

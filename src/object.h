@@ -317,6 +317,9 @@ TN_MUST_CHECK int tn_contains(TnState *st, TnValue container, TnValue item);
 /* Converts an int-like value (int, bool, or an object with __index__, e.g. a 0-d
  * integer tensor) to int64_t; raises TypeError naming `what` otherwise. */
 TN_MUST_CHECK int tn_as_index(TnState *st, TnValue v, int64_t *out, const char *what);
+/* Whether tn_as_index can convert v (an int, bool or object with __index__): for callers
+ * whose TypeError Python words differently. */
+bool tn_has_index(TnValue v);
 TN_MUST_CHECK int tn_as_double(TnState *st, TnValue v, double *out, const char *what);
 
 /* Looks `name` up in the type and its bases (borrowed, UNDEF if absent). */
