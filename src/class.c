@@ -91,6 +91,10 @@ static TnType *first_builtin(TnType *t)
 
 static TnValue cls_repr(TnState *st, TnValue self)
 {
+    /* a list or dict subclass without a __repr__ of its own prints as its base does */
+    TnType *b = first_builtin(tn_type_of(self));
+    if (b && b != &tn_object_type && b->repr && !user_defines(tn_type_of(self), d_repr))
+        return b->repr(st, self);
     TnValue r = call_dunder(st, self, d_repr, NULL, 0);
     if (IS_UNDEF(r) && IS_UNDEF(st->exc))
         return tn_default_repr(st, self);

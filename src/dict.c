@@ -627,6 +627,18 @@ static int64_t dict_len(TnState *st, TnValue self)
     return AS_DICT(self)->n;
 }
 
+/* d[key] for an absent key: a dict subclass may define __missing__, as in Python. */
+static TnValue dict_missing(TnState *st, TnValue self, TnValue key)
+{
+    TnType *t = AS_OBJ(self)->type;
+    if (t->flags & TN_TYPE_HEAP) {
+        TnValue m = type_lookup(t, str_intern("__missing__"));
+        if (!IS_UNDEF(m))
+            return tn_call_descr(st, m, self, &key, 1, NULL, 0);
+    }
+    return raise_key_error(st, key);
+}
+
 static TnValue dict_getitem(TnState *st, TnValue self, TnValue key)
 {
     TnValue v;
@@ -634,7 +646,7 @@ static TnValue dict_getitem(TnState *st, TnValue self, TnValue key)
     if (r < 0)
         return tn_undef();
     if (r == 0)
-        return raise_key_error(st, key);
+        return dict_missing(st, self, key);
     return tn_ref(v);
 }
 
