@@ -445,6 +445,10 @@ static int walk(Resolver *r, TnScope *s, TnAst *n)
     case AST_IMPORTFROM:
         rc = walk_import(r, s, n);
         break;
+    case AST_INT:
+        if (n->op == AST_INT_NEEDS_MINUS) /* 2**63 without the minus that makes it fit */
+            rc = fail(r, tn_SyntaxError, n, "integer literal too large");
+        break;
     default:
         if (n->a)
             rc = walk(r, s, n->a);
