@@ -1264,6 +1264,37 @@ static TnValue bi_divmod(TnState *st, TnValue *a)
 
 /* -------------------------------------------------------------- characters */
 
+/* hex()/oct()/bin(): the integer in base 16/8/2 with Python's prefix, sign first. */
+static TnValue int_in_base(TnState *st, TnValue v, int shift, const char *prefix)
+{
+    int64_t i;
+    if (tn_as_index(st, v, &i, NULL) < 0)
+        return tn_undef();
+    uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+    char digits[72], *p = digits + sizeof digits;
+    *--p = '\0';
+    do {
+        *--p = "0123456789abcdef"[u & ((1u << shift) - 1)];
+        u >>= shift;
+    } while (u);
+    return tn_str_fmt(st, "%s%s%s", i < 0 ? "-" : "", prefix, p);
+}
+
+static TnValue bi_hex(TnState *st, TnValue *a)
+{
+    return int_in_base(st, a[0], 4, "0x");
+}
+
+static TnValue bi_oct(TnState *st, TnValue *a)
+{
+    return int_in_base(st, a[0], 3, "0o");
+}
+
+static TnValue bi_bin(TnState *st, TnValue *a)
+{
+    return int_in_base(st, a[0], 1, "0b");
+}
+
 static TnValue bi_chr(TnState *st, TnValue *a)
 {
     int64_t c;
@@ -2032,6 +2063,12 @@ static const TnMethodDef builtin_defs[] = {
      "Return a Unicode string of one character with ordinal i; 0 <= i <= 0x10ffff."},
     {"ord",        bi_ord,        "ord(c, /)", NULL,
      "Return the Unicode code point for a one-character string."},
+    {"hex",        bi_hex,        "hex(number, /)", NULL,
+     "Return the hexadecimal representation of an integer."},
+    {"oct",        bi_oct,        "oct(number, /)", NULL,
+     "Return the octal representation of an integer."},
+    {"bin",        bi_bin,        "bin(number, /)", NULL,
+     "Return the binary representation of an integer."},
     {"format",     bi_format,     "format(value, format_spec='', /)", NULL,
      "Return value.__format__(format_spec)"},
     {"ascii",      bi_ascii,      "ascii(obj, /)", NULL,
