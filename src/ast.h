@@ -123,6 +123,10 @@ typedef enum {
     SCOPE_GLOBAL,  /* module globals dict, then builtins */
 } TnScopeKind;
 
+/* AST_INT's op: the literal 9223372036854775808, valid only as the operand of a unary
+ * minus (which folds it into INT64_MIN); resolve.c rejects it anywhere else. */
+#define AST_INT_NEEDS_MINUS 1
+
 struct TnAst {
     uint8_t kind;  /* TnAstKind */
     uint8_t op;    /* operator / param kind / conversion */
@@ -148,6 +152,7 @@ typedef struct TnParseError {
     int incomplete;
     int line, col;
     char msg[256];
+    const char *type; /* "SyntaxError", "IndentationError" or "TabError" */
 } TnParseError;
 
 /* Parses `arena->source` as a module. Returns the AST_MODULE node, or NULL with

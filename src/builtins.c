@@ -18,7 +18,7 @@ TnValue (*builtins_locals_hook)(TnState *st);
 
 /* Interned dunder names used below (set once by builtins_init). */
 static TnStr *s_abs, *s_round, *s_reversed, *s_len, *s_getitem, *s_write, *s_flush, *s_call,
-    *s_dict, *s_divmod, *s_rdivmod, *s_init, *s_code, *s_doc, *s_sys, *s_stdout, *s_name, *s_file;
+    *s_dict, *s_divmod, *s_rdivmod, *s_init, *s_doc, *s_sys, *s_stdout, *s_name, *s_file;
 
 static const struct {
     TnStr **slot;
@@ -28,7 +28,7 @@ static const struct {
     {&s_len,     "__len__"},     {&s_getitem, "__getitem__"}, {&s_write,    "write"},
     {&s_flush,   "flush"},       {&s_call,    "__call__"},    {&s_dict,     "__dict__"},
     {&s_divmod,  "__divmod__"},  {&s_rdivmod,  "__rdivmod__"},
-    {&s_init,    "__init__"},    {&s_code,    "code"},        {&s_doc,      "__doc__"},
+    {&s_init,    "__init__"},    {&s_doc,      "__doc__"},
     {&s_sys,     "sys"},         {&s_stdout,  "stdout"},      {&s_name,     "__name__"},
     {&s_file,    "__file__"},
 };
@@ -1264,6 +1264,37 @@ static TnValue bi_divmod(TnState *st, TnValue *a)
 
 /* -------------------------------------------------------------- characters */
 
+/* hex()/oct()/bin(): the integer in base 16/8/2 with Python's prefix, sign first. */
+static TnValue int_in_base(TnState *st, TnValue v, int shift, const char *prefix)
+{
+    int64_t i;
+    if (tn_as_index(st, v, &i, NULL) < 0)
+        return tn_undef();
+    uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+    char digits[72], *p = digits + sizeof digits;
+    *--p = '\0';
+    do {
+        *--p = "0123456789abcdef"[u & ((1u << shift) - 1)];
+        u >>= shift;
+    } while (u);
+    return tn_str_fmt(st, "%s%s%s", i < 0 ? "-" : "", prefix, p);
+}
+
+static TnValue bi_hex(TnState *st, TnValue *a)
+{
+    return int_in_base(st, a[0], 4, "0x");
+}
+
+static TnValue bi_oct(TnState *st, TnValue *a)
+{
+    return int_in_base(st, a[0], 3, "0o");
+}
+
+static TnValue bi_bin(TnState *st, TnValue *a)
+{
+    return int_in_base(st, a[0], 1, "0b");
+}
+
 static TnValue bi_chr(TnState *st, TnValue *a)
 {
     int64_t c;
@@ -1606,8 +1637,8 @@ static int entry_cmp(const void *x, const void *y)
 /* One entry of a class listing with the " |  " bar: signature or name, then doc. */
 static bool put_entry(TnState *st, TnBuf *b, const HelpEntry *e)
 {
-    static const char *const pseudo_docs[] = {"dictionary for instance variables",
-                                              "list of weak references to the object"};
+    static const char *const pseudo_docs[] = {"dictionary for instance variables (if defined)",
+                                              "list of weak references to the object (if defined)"};
     if (IS_UNDEF(e->v))
         return buf_printf(b, " |  %s\n |      %s\n |  \n", e->name,
                           pseudo_docs[strcmp(e->name, "__dict__") != 0]);
@@ -1966,16 +1997,12 @@ static TnValue bi_open(TnState *st, TnValue *a)
     return file_open(st, a[0], a[1], a[3]);
 }
 
-/* exit()/quit(): raise SystemExit(code); e.code is the code. */
+/* exit()/quit(): raise SystemExit(code); e.code reads the code back from args. */
 static TnValue bi_exit(TnState *st, TnValue *a)
 {
     TnValue e = exc_new(st, tn_SystemExit, a[0]);
     if (IS_UNDEF(e))
         return e;
-    if (tn_setattr(st, e, s_code, a[0]) < 0) {
-        tn_decref(e);
-        return tn_undef();
-    }
     return tn_raise_value(st, e);
 }
 
@@ -2036,6 +2063,12 @@ static const TnMethodDef builtin_defs[] = {
      "Return a Unicode string of one character with ordinal i; 0 <= i <= 0x10ffff."},
     {"ord",        bi_ord,        "ord(c, /)", NULL,
      "Return the Unicode code point for a one-character string."},
+    {"hex",        bi_hex,        "hex(number, /)", NULL,
+     "Return the hexadecimal representation of an integer."},
+    {"oct",        bi_oct,        "oct(number, /)", NULL,
+     "Return the octal representation of an integer."},
+    {"bin",        bi_bin,        "bin(number, /)", NULL,
+     "Return the binary representation of an integer."},
     {"format",     bi_format,     "format(value, format_spec='', /)", NULL,
      "Return value.__format__(format_spec)"},
     {"ascii",      bi_ascii,      "ascii(obj, /)", NULL,

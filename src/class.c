@@ -91,6 +91,10 @@ static TnType *first_builtin(TnType *t)
 
 static TnValue cls_repr(TnState *st, TnValue self)
 {
+    /* a list or dict subclass without a __repr__ of its own prints as its base does */
+    TnType *b = first_builtin(tn_type_of(self));
+    if (b && b != &tn_object_type && b->repr && !user_defines(tn_type_of(self), d_repr))
+        return b->repr(st, self);
     TnValue r = call_dunder(st, self, d_repr, NULL, 0);
     if (IS_UNDEF(r) && IS_UNDEF(st->exc))
         return tn_default_repr(st, self);
@@ -473,6 +477,8 @@ TnValue class_new(TnState *st, TnStr *name, TnType *base, TnDict *ns)
             fn = ((TnWrapper *)AS_OBJ(v))->func;
         if (IS_TYPEOF(v, &tn_property_type)) {
             TnProperty *p = (TnProperty *)AS_OBJ(v);
+            if (IS_STR(k) && !p->name)
+                p->name = str_intern(AS_STR(k)->data); /* Python's __set_name__ */
             TnValue parts[3] = {p->fget, p->fset, p->fdel};
             for (int i = 0; i < 3; i++)
                 if (IS_FUNCTION(parts[i]) && !AS_FUNCTION(parts[i])->owner)

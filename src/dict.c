@@ -627,6 +627,18 @@ static int64_t dict_len(TnState *st, TnValue self)
     return AS_DICT(self)->n;
 }
 
+/* d[key] for an absent key: a dict subclass may define __missing__, as in Python. */
+static TnValue dict_missing(TnState *st, TnValue self, TnValue key)
+{
+    TnType *t = AS_OBJ(self)->type;
+    if (t->flags & TN_TYPE_HEAP) {
+        TnValue m = type_lookup(t, str_intern("__missing__"));
+        if (!IS_UNDEF(m))
+            return tn_call_descr(st, m, self, &key, 1, NULL, 0);
+    }
+    return raise_key_error(st, key);
+}
+
 static TnValue dict_getitem(TnState *st, TnValue self, TnValue key)
 {
     TnValue v;
@@ -634,7 +646,7 @@ static TnValue dict_getitem(TnState *st, TnValue self, TnValue key)
     if (r < 0)
         return tn_undef();
     if (r == 0)
-        return raise_key_error(st, key);
+        return dict_missing(st, self, key);
     return tn_ref(v);
 }
 
@@ -873,12 +885,33 @@ static TnValue view_richcmp(TnState *st, TnValue a, TnValue b, int op)
     return tn_bool(op == CMP_EQ ? eq : !eq);
 }
 
+/* keys()/items() views are set-like: `view & x`, `x | view`, `-`, `^` with any iterable
+ * give a new set, as in Python. Both sides become sets and set's operator does the rest. */
+static TnValue view_binop(TnState *st, int op, TnValue a, TnValue b, bool inplace)
+{
+    if (op != OP_BITOR && op != OP_BITAND && op != OP_SUB && op != OP_BITXOR)
+        return tn_notimpl();
+    TnValue sa = IS_SET(a) ? tn_ref(a) : set_from_iterable(st, a);
+    if (IS_UNDEF(sa))
+        return sa;
+    TnValue sb = IS_SET(b) ? tn_ref(b) : set_from_iterable(st, b);
+    if (IS_UNDEF(sb)) {
+        tn_decref(sa);
+        return sb;
+    }
+    TnValue r = tn_binop(st, op, sa, sb);
+    tn_decref(sa);
+    tn_decref(sb);
+    return r;
+}
+
 TnType tn_dict_keys_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "dict_keys",
     .dealloc = view_dealloc,
     .repr = view_repr,
     .richcmp = view_richcmp,
+    .binop = view_binop,
     .len = view_len,
     .iter = view_iter,
     .contains = keys_contains,
@@ -898,6 +931,7 @@ TnType tn_dict_items_type = {
     .dealloc = view_dealloc,
     .repr = view_repr,
     .richcmp = view_richcmp,
+    .binop = view_binop,
     .len = view_len,
     .iter = view_iter,
     .contains = items_contains,

@@ -1019,7 +1019,7 @@ static __attribute__((noinline)) TnValue make_function(TnState *st, TnFrameInfo 
     tn_obj_incref(f->globals);
     fn->doc = tn_none();
     fn->name = n->kind == AST_DEF ? node_str(n) : str_intern("<lambda>");
-    fn->qualname = fn->name;
+    fn->qualname = sc->qualname ? sc->qualname : fn->name;
     int nd = sc->npos + sc->nkwonly;
     if (nd > 0) {
         fn->defaults = tn_calloc((size_t)nd, sizeof(TnValue));
@@ -1989,6 +1989,23 @@ static ExecStatus exec_try(TnState *st, TnFrameInfo *f, TnAst *n)
     return s;
 }
 
+/* The cause of `raise E from C`: None, an exception, or an exception class (which is
+ * called). Consumes c; UNDEF with TypeError for anything else. */
+static TnValue exception_instance(TnState *st, TnValue c)
+{
+    if (IS_TYPE(c) && tn_isinstance_type(AS_TYPE(c), tn_BaseException)) {
+        TnValue inst = tn_call(st, c, NULL, 0, NULL, 0);
+        tn_decref(c);
+        c = inst;
+        if (IS_UNDEF(c))
+            return c;
+    }
+    if (IS_NONE(c) || exc_is_exception_value(c))
+        return c;
+    tn_decref(c);
+    return tn_raise(st, tn_TypeError, "exception causes must derive from BaseException");
+}
+
 static ExecStatus exec_raise(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     if (!n->a) {
@@ -2003,15 +2020,27 @@ static ExecStatus exec_raise(TnState *st, TnFrameInfo *f, TnAst *n)
     TnValue e = eval(st, f, n->a);
     if (IS_UNDEF(e))
         return EX_ERROR;
+    TnValue cause = tn_undef();
     if (n->b) {
-        TnValue cause = eval(st, f, n->b);
+        cause = eval(st, f, n->b);
+        if (!IS_UNDEF(cause))
+            cause = exception_instance(st, cause);
         if (IS_UNDEF(cause)) {
             tn_decref(e);
             return EX_ERROR;
         }
-        tn_decref(cause);
     }
     tn_raise_value(st, e);
+    if (!IS_UNDEF(cause)) {
+        if (exc_is_exception_value(st->exc)) {
+            TnException *x = (TnException *)AS_OBJ(st->exc);
+            tn_decref(x->cause);
+            x->cause = cause;
+            x->suppress_context = true;
+        } else {
+            tn_decref(cause);
+        }
+    }
     if (!IS_UNDEF(st->handling) && exc_is_exception_value(st->exc)) {
         TnException *x = (TnException *)AS_OBJ(st->exc);
         if (IS_UNDEF(x->context) && x != (TnException *)AS_OBJ(st->handling))
@@ -2028,18 +2057,23 @@ static ExecStatus exec_with(TnState *st, TnFrameInfo *f, TnAst *n, int item)
     TnValue mgr = eval(st, f, wi->a);
     if (IS_UNDEF(mgr))
         return EX_ERROR;
-    TnValue exitfn = tn_getattr(st, mgr, s_exit);
+    /* Python 3.11 looks up __enter__ then __exit__ before calling either; only a missing
+     * attribute becomes its TypeError, MemoryError and the rest pass */
+    TnValue enterfn = tn_getattr(st, mgr, s_enter);
+    TnValue exitfn = IS_UNDEF(enterfn) ? tn_undef() : tn_getattr(st, mgr, s_exit);
     if (IS_UNDEF(exitfn)) {
-        /* only a missing attribute becomes this message; MemoryError and the rest pass */
         if (tn_error_matches(st, tn_AttributeError)) {
             tn_clear_error(st);
-            tn_raise(st, tn_AttributeError, "__exit__");
+            tn_raise(st, tn_TypeError, "'%s' object does not support the context manager protocol%s",
+                     tn_type_name(mgr), IS_UNDEF(enterfn) ? "" : " (missed __exit__ method)");
         }
+        tn_decref(enterfn);
         tn_decref(mgr);
         return EX_ERROR;
     }
-    TnValue entered = tn_call_method(st, mgr, s_enter, NULL, 0);
     tn_decref(mgr);
+    TnValue entered = tn_call(st, enterfn, NULL, 0, NULL, 0);
+    tn_decref(enterfn);
     if (IS_UNDEF(entered)) {
         tn_decref(exitfn);
         return EX_ERROR;
@@ -2199,9 +2233,6 @@ static ExecStatus exec_def(TnState *st, TnFrameInfo *f, TnAst *n)
     TnValue fn = make_function(st, f, n);
     if (IS_UNDEF(fn))
         return EX_ERROR;
-    if (f->locals_dict) {
-        AS_FUNCTION(fn)->qualname = AS_FUNCTION(fn)->name;
-    }
     fn = apply_decorators(st, f, &n->items, fn);
     if (IS_UNDEF(fn))
         return EX_ERROR;
@@ -2336,7 +2367,7 @@ static void report_syntax(TnArena *arena, TnParseError *err)
         if (col >= 0)
             fprintf(stderr, "    %*s^\n", col, "");
     }
-    fprintf(stderr, "SyntaxError: %s\n", err->msg);
+    fprintf(stderr, "%s: %s\n", err->type ? err->type : "SyntaxError", err->msg);
     fflush(stderr);
 }
 
@@ -2490,7 +2521,10 @@ int eval_run_module_source(TnState *st, const char *src, size_t len, const char 
     TnParseError err = {0};
     TnAst *mod = tn_parse(arena, &err);
     if (!mod) {
-        tn_raise(st, tn_SyntaxError, "%s (%s, line %d)", err.msg, filename, err.line);
+        TnType *type = !err.type || !strcmp(err.type, "SyntaxError") ? tn_SyntaxError
+                       : !strcmp(err.type, "TabError")                 ? tn_TabError
+                                                                       : tn_IndentationError;
+        tn_raise(st, type, "%s (%s, line %d)", err.msg, filename, err.line);
         arena_decref(arena);
         return -1;
     }

@@ -15,7 +15,7 @@ TnType *tn_BaseException, *tn_Exception, *tn_RuntimeError, *tn_ValueError, *tn_T
     *tn_ModuleNotFoundError, *tn_SyntaxError, *tn_UnboundLocalError, *tn_OSError,
     *tn_FileNotFoundError, *tn_PermissionError, *tn_UserWarning, *tn_Warning, *tn_LookupError,
     *tn_ArithmeticError, *tn_SystemExit, *tn_DeprecationWarning, *tn_FloatingPointError,
-    *tn_GeneratorExit, *tn_IsADirectoryError, *tn_EOFError;
+    *tn_GeneratorExit, *tn_IsADirectoryError, *tn_EOFError, *tn_IndentationError, *tn_TabError;
 
 /* The hierarchy, parents before children. */
 static const struct {
@@ -49,6 +49,8 @@ static const struct {
     {&tn_ImportError,         "ImportError",         &tn_Exception},
     {&tn_ModuleNotFoundError, "ModuleNotFoundError", &tn_ImportError},
     {&tn_SyntaxError,         "SyntaxError",         &tn_Exception},
+    {&tn_IndentationError,    "IndentationError",    &tn_SyntaxError},
+    {&tn_TabError,            "TabError",            &tn_IndentationError},
     {&tn_EOFError,            "EOFError",            &tn_Exception},
     {&tn_OSError,             "OSError",             &tn_Exception},
     {&tn_FileNotFoundError,   "FileNotFoundError",   &tn_OSError},
@@ -71,6 +73,7 @@ static TnValue exception_alloc(TnState *st, TnType *type)
     e->args = tn_undef();
     e->traceback = tn_undef();
     e->context = tn_undef();
+    e->cause = tn_undef();
     TnValue d = dict_new(st);
     TnValue args = IS_UNDEF(d) ? d : tuple_new(st, 0);
     if (IS_UNDEF(args)) {
@@ -91,6 +94,7 @@ static void exception_dealloc(TnObject *o)
     tn_decref(e->args);
     tn_decref(e->traceback);
     tn_decref(e->context);
+    tn_decref(e->cause);
     tn_free(e);
 }
 
@@ -189,6 +193,74 @@ static int exception_set_args(TnState *st, TnValue self, TnValue v)
     return 0;
 }
 
+/* __cause__ and __context__ read None when unset, as in Python. */
+static TnValue exception_get_cause(TnState *st, TnValue self)
+{
+    TnValue c = ((TnException *)AS_OBJ(self))->cause;
+    return IS_UNDEF(c) ? tn_none() : tn_ref(c);
+}
+
+static TnValue exception_get_context(TnState *st, TnValue self)
+{
+    TnValue c = ((TnException *)AS_OBJ(self))->context;
+    return IS_UNDEF(c) ? tn_none() : tn_ref(c);
+}
+
+/* Stores an exception-or-None into *slot; `what` names the attribute for the error. */
+static int exception_set_link(TnState *st, TnValue *slot, TnValue v, const char *what)
+{
+    if (IS_UNDEF(v))
+        v = tn_none();
+    if (!IS_NONE(v) && !exc_is_exception_value(v))
+        return tn_raise_int(st, tn_TypeError, "exception %s must be None or derive from BaseException",
+                            what);
+    tn_incref(v);
+    tn_decref(*slot);
+    *slot = v;
+    return 0;
+}
+
+static int exception_set_cause(TnState *st, TnValue self, TnValue v)
+{
+    TnException *e = (TnException *)AS_OBJ(self);
+    e->suppress_context = true; /* as Python's setter does */
+    return exception_set_link(st, &e->cause, v, "cause");
+}
+
+static int exception_set_context(TnState *st, TnValue self, TnValue v)
+{
+    return exception_set_link(st, &((TnException *)AS_OBJ(self))->context, v, "context");
+}
+
+static TnValue exception_get_suppress(TnState *st, TnValue self)
+{
+    return tn_bool(((TnException *)AS_OBJ(self))->suppress_context);
+}
+
+static int exception_set_suppress(TnState *st, TnValue self, TnValue v)
+{
+    int t = IS_UNDEF(v) ? 0 : tn_truthy(st, v);
+    if (t < 0)
+        return -1;
+    ((TnException *)AS_OBJ(self))->suppress_context = t;
+    return 0;
+}
+
+/* SystemExit.code and StopIteration.value: None, the only argument, or the args tuple. */
+static TnValue exception_get_code(TnState *st, TnValue self)
+{
+    TnTuple *args = AS_TUPLE(((TnException *)AS_OBJ(self))->args);
+    if (args->n == 0)
+        return tn_none();
+    return tn_ref(args->n == 1 ? args->items[0] : ((TnException *)AS_OBJ(self))->args);
+}
+
+static TnValue exception_get_value(TnState *st, TnValue self)
+{
+    TnTuple *args = AS_TUPLE(((TnException *)AS_OBJ(self))->args);
+    return args->n == 0 ? tn_none() : tn_ref(args->items[0]);
+}
+
 static const TnMethodDef exception_methods[] = {
     {"__init__", BaseException_init, "__init__(self, *args)", NULL, NULL},
     {"__str__", BaseException_str, "__str__(self)", NULL, NULL},
@@ -198,6 +270,19 @@ static const TnMethodDef exception_methods[] = {
 
 static const TnGetSetDef exception_getset[] = {
     {"args", exception_get_args, exception_set_args, NULL},
+    {"__cause__", exception_get_cause, exception_set_cause, NULL},
+    {"__context__", exception_get_context, exception_set_context, NULL},
+    {"__suppress_context__", exception_get_suppress, exception_set_suppress, NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const TnGetSetDef system_exit_getset[] = {
+    {"code", exception_get_code, NULL, NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const TnGetSetDef stop_iteration_getset[] = {
+    {"value", exception_get_value, NULL, NULL},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -221,6 +306,10 @@ static TnType *make_exception_type(TnState *st, const char *name, TnType *base)
     if (!base) {
         t->methods = exception_methods;
         t->getset = exception_getset;
+    } else if (!strcmp(name, "SystemExit")) {
+        t->getset = system_exit_getset;
+    } else if (!strcmp(name, "StopIteration")) {
+        t->getset = stop_iteration_getset;
     }
     t->name_str = str_intern(name);
     if (type_ready(st, t) < 0) {

@@ -30,9 +30,10 @@ TnValue cell_new(TnState *st, TnValue v)
 
 /* ----------------------------------------------------- argument binding */
 
+/* Argument errors name the function as Python does: by its qualified name. */
 static const char *fn_name(TnFunction *fn)
 {
-    return fn->name->data;
+    return fn->qualname->data;
 }
 
 static void missing_error(TnState *st, TnFunction *fn, TnValue *slots, int from, int to,
@@ -280,9 +281,6 @@ static TnValue function_call_slot(TnState *st, TnValue self, const TnValue *args
 static TnValue function_repr(TnState *st, TnValue self)
 {
     TnFunction *fn = AS_FUNCTION(self);
-    if (fn->owner)
-        return tn_str_fmt(st, "<function %s.%s at %p>", fn->owner->name, fn->name->data,
-                          (void *)fn);
     return tn_str_fmt(st, "<function %s at %p>", fn->qualname->data, (void *)fn);
 }
 
@@ -298,11 +296,8 @@ static TnValue function_getattr(TnState *st, TnValue self, TnStr *name)
     TnFunction *fn = AS_FUNCTION(self);
     if (!strcmp(name->data, "__name__"))
         return tn_ref(tn_obj(fn->name));
-    if (!strcmp(name->data, "__qualname__")) {
-        if (fn->owner)
-            return tn_str_fmt(st, "%s.%s", fn->owner->name, fn->name->data);
+    if (!strcmp(name->data, "__qualname__"))
         return tn_ref(tn_obj(fn->qualname));
-    }
     if (!strcmp(name->data, "__doc__"))
         return tn_ref(fn->doc);
     if (!strcmp(name->data, "__module__")) {
@@ -327,8 +322,7 @@ static int function_setattr(TnState *st, TnValue self, TnStr *name, TnValue v)
         return 0;
     }
     if (!strcmp(name->data, "__name__") && IS_STR(v)) {
-        fn->name = str_intern(AS_STR(v)->data);
-        fn->qualname = fn->name;
+        fn->name = str_intern(AS_STR(v)->data); /* __qualname__ stays, as in Python */
         return 0;
     }
     if (!fn->dict) {
@@ -405,11 +399,12 @@ static TnValue method_repr(TnState *st, TnValue self)
     TnValue r = tn_repr(st, m->self);
     if (IS_UNDEF(r))
         return r;
-    const char *fname = IS_FUNCTION(m->func) ? AS_FUNCTION(m->func)->name->data : "?";
-    const char *cls = IS_FUNCTION(m->func) && AS_FUNCTION(m->func)->owner
-                          ? AS_FUNCTION(m->func)->owner->name
-                          : tn_type_name(m->self);
-    TnValue out = tn_str_fmt(st, "<bound method %s.%s of %s>", cls, fname, AS_STR(r)->data);
+    /* Python names the method by its function's __qualname__ ("A.m") */
+    TnValue out = IS_FUNCTION(m->func)
+                      ? tn_str_fmt(st, "<bound method %s of %s>",
+                                   AS_FUNCTION(m->func)->qualname->data, AS_STR(r)->data)
+                      : tn_str_fmt(st, "<bound method %s.? of %s>", tn_type_name(m->self),
+                                   AS_STR(r)->data);
     tn_decref(r);
     return out;
 }
@@ -498,11 +493,16 @@ static int property_descr_set(TnState *st, TnValue descr, TnValue obj, TnValue v
     TnProperty *p = (TnProperty *)AS_OBJ(descr);
     TnValue fn = IS_UNDEF(v) ? p->fdel : p->fset;
     if (IS_NONE(fn)) {
-        const char *pname = IS_FUNCTION(p->fget) ? AS_FUNCTION(p->fget)->name->data : "?";
-        return tn_raise_int(st, tn_AttributeError,
-                            IS_UNDEF(v) ? "can't delete attribute '%s'"
-                                        : "can't set attribute '%s'",
-                            pname);
+        /* Python 3.11's wording; a property without a named getter has no name to quote */
+        const char *what = IS_UNDEF(v) ? "deleter" : "setter";
+        const char *pname = p->name                ? p->name->data
+                            : IS_FUNCTION(p->fget) ? AS_FUNCTION(p->fget)->name->data
+                                                   : NULL;
+        if (pname)
+            return tn_raise_int(st, tn_AttributeError, "property '%s' of '%s' object has no %s",
+                                pname, tn_type_name(obj), what);
+        return tn_raise_int(st, tn_AttributeError, "property of '%s' object has no %s",
+                            tn_type_name(obj), what);
     }
     TnValue args[2] = {obj, v};
     TnValue r = tn_call(st, fn, args, IS_UNDEF(v) ? 1 : 2, NULL, 0);

@@ -39,6 +39,7 @@ typedef struct TnMethod {
 typedef struct TnProperty {
     TN_OBJECT_HEAD;
     TnValue fget, fset, fdel, doc;
+    TnStr *name; /* the class attribute it was defined as (interned), or NULL */
 } TnProperty;
 
 typedef struct TnWrapper {

@@ -149,9 +149,15 @@ static int list_hash(TnState *st, TnValue self, uint64_t *out)
     return tn_raise_int(st, tn_TypeError, "unhashable type: '%s'", tn_type_name(self));
 }
 
+/* A list or an instance of a class derived from list (operators accept both). */
+static bool is_list(TnValue v)
+{
+    return IS_LIST(v) || (IS_OBJ(v) && tn_isinstance_type(AS_OBJ(v)->type, &tn_list_type));
+}
+
 static TnValue list_richcmp(TnState *st, TnValue a, TnValue b, int op)
 {
-    if (!IS_LIST(a) || !IS_LIST(b))
+    if (!is_list(a) || !is_list(b))
         return tn_notimpl();
     return seq_compare(st, &AS_LIST(a)->items, &AS_LIST(a)->n, &AS_LIST(b)->items,
                        &AS_LIST(b)->n, op);
@@ -175,13 +181,13 @@ static TnValue list_repeat(TnState *st, TnList *l, int64_t k)
 
 static TnValue list_binop(TnState *st, int op, TnValue a, TnValue b, bool inplace)
 {
-    if (op == OP_ADD && IS_LIST(a)) {
+    if (op == OP_ADD && is_list(a)) {
         if (inplace) {
             if (list_extend(st, AS_LIST(a), b) < 0)
                 return tn_undef();
             return tn_ref(a);
         }
-        if (!IS_LIST(b))
+        if (!is_list(b))
             return tn_notimpl();
         TnList *x = AS_LIST(a), *y = AS_LIST(b);
         TnValue r = list_new(st, x->n + y->n);
@@ -194,7 +200,7 @@ static TnValue list_binop(TnState *st, int op, TnValue a, TnValue b, bool inplac
         return r;
     }
     if (op == OP_MUL) {
-        if (IS_LIST(a) && IS_INTLIKE(b)) {
+        if (is_list(a) && IS_INTLIKE(b)) {
             if (!inplace)
                 return list_repeat(st, AS_LIST(a), AS_INT(b));
             TnList *l = AS_LIST(a);
@@ -213,7 +219,7 @@ static TnValue list_binop(TnState *st, int op, TnValue a, TnValue b, bool inplac
             l->n = n * k;
             return tn_ref(a);
         }
-        if (IS_LIST(b) && IS_INTLIKE(a))
+        if (is_list(b) && IS_INTLIKE(a))
             return list_repeat(st, AS_LIST(b), AS_INT(a));
     }
     return tn_notimpl();

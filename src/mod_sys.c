@@ -5,19 +5,12 @@
 #include <limits.h>
 #include <stdio.h>
 
-static TnStr *s_code; /* "code", interned by mod_sys_new */
-
 /* sys.exit(status=None): raise SystemExit(status); SystemExit() without one. */
 static TnValue sys_exit(TnState *st, TnValue *a)
 {
-    TnValue code = IS_UNDEF(a[0]) ? tn_none() : a[0];
     TnValue e = exc_new(st, tn_SystemExit, a[0]);
     if (IS_UNDEF(e))
         return e;
-    if (tn_setattr(st, e, s_code, code) < 0) {
-        tn_decref(e);
-        return tn_undef();
-    }
     return tn_raise_value(st, e);
 }
 
@@ -81,8 +74,6 @@ static TnValue version_info(TnState *st)
 
 TnValue mod_sys_new(TnState *st)
 {
-    if (!(s_code = str_intern("code")))
-        return tn_no_memory(st);
     TnValue ns = ns_new(st, "sys");
     if (IS_UNDEF(ns))
         return ns;

@@ -4,6 +4,7 @@
  * namespace and its functions form no reference cycle.
  */
 #include "types.h"
+#include <string.h>
 
 typedef struct {
     TN_OBJECT_HEAD;
@@ -73,9 +74,15 @@ static void ns_dealloc(TnObject *o)
     tn_free(o);
 }
 
+/* CPython compiles math, sys and time into the interpreter, and says so in their repr. */
 static TnValue ns_repr(TnState *st, TnValue self)
 {
-    return tn_str_fmt(st, "<module '%s'>", AS_NS(self)->name->data);
+    static const char *const builtin[] = {"math", "sys", "time"};
+    const char *name = AS_NS(self)->name->data;
+    for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
+        if (!strcmp(name, builtin[i]))
+            return tn_str_fmt(st, "<module '%s' (built-in)>", name);
+    return tn_str_fmt(st, "<module '%s'>", name);
 }
 
 static TnValue ns_getattr(TnState *st, TnValue self, TnStr *name)

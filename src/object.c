@@ -939,6 +939,11 @@ int tn_contains(TnState *st, TnValue container, TnValue item)
 
 /* ------------------------------------------------------------ conversions */
 
+bool tn_has_index(TnValue v)
+{
+    return IS_INTLIKE(v) || (IS_OBJ(v) && !IS_UNDEF(type_lookup(AS_OBJ(v)->type, NAME(__index__))));
+}
+
 int tn_as_index(TnState *st, TnValue v, int64_t *out, const char *what)
 {
     if (TN_LIKELY(IS_INTLIKE(v))) {
@@ -1320,6 +1325,20 @@ static bool is_object_init(TnValue v)
     return IS_NATIVE(v) && ((TnNative *)AS_OBJ(v))->def->raw == object_init_fn;
 }
 
+/* Builds an instance of class t through its built-in base b's constructor. Only some
+ * constructors (list, dict) make instances of a subclass; for the others (str, int,
+ * tuple, ...) the result would silently lose the class, so that is an error. */
+static TnValue construct_subclass(TnState *st, TnType *t, TnType *b, const TnValue *args,
+                                  int nargs, TnStr *const *kwnames, int nkw)
+{
+    TnValue r = b->construct(st, t, args, nargs, kwnames, nkw);
+    if (IS_UNDEF(r) || (IS_OBJ(r) && AS_OBJ(r)->type == t))
+        return r;
+    tn_decref(r);
+    return tn_raise(st, tn_TypeError, "cannot create '%s' instances: tn cannot subclass '%s'",
+                    t->name, b->name);
+}
+
 static TnValue type_call(TnState *st, TnValue self, const TnValue *args, int nargs,
                          TnStr *const *kwnames, int nkw)
 {
@@ -1337,8 +1356,15 @@ static TnValue type_call(TnState *st, TnValue self, const TnValue *args, int nar
     if (!alloc)
         return tn_raise(st, tn_TypeError, "cannot create '%s' instances", t->name);
     TnValue init = type_lookup(t, NAME(__init__));
-    if ((IS_UNDEF(init) || is_object_init(init)) && (nargs || nkw))
-        return tn_raise(st, tn_TypeError, "%s() takes no arguments", t->name);
+    if (IS_UNDEF(init) || is_object_init(init)) {
+        /* a class over list, dict, ... without an __init__ of its own is built by the
+         * built-in base's constructor, as `class Stack(list)` then `Stack([1, 2])` is */
+        for (TnType *b = t->base; b; b = b->base)
+            if (b->construct && !(b->flags & TN_TYPE_HEAP))
+                return construct_subclass(st, t, b, args, nargs, kwnames, nkw);
+        if (nargs || nkw)
+            return tn_raise(st, tn_TypeError, "%s() takes no arguments", t->name);
+    }
     TnValue obj = alloc(st, t);
     if (IS_UNDEF(obj) || IS_UNDEF(init) || is_object_init(init))
         return obj;

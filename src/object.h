@@ -192,6 +192,8 @@ typedef struct TnException {
     TnValue args;      /* tuple */
     TnValue traceback; /* list of frame records, or UNDEF */
     TnValue context;   /* exception being handled when this was raised, or UNDEF */
+    TnValue cause;     /* `raise ... from X`: X (an exception or None), or UNDEF */
+    bool suppress_context; /* set by `raise ... from`: the report omits the context */
 } TnException;
 
 /* ---------------------------------------------------------- built-in types */
@@ -207,7 +209,7 @@ extern TnType *tn_BaseException, *tn_Exception, *tn_RuntimeError, *tn_ValueError
     *tn_ImportError, *tn_ModuleNotFoundError, *tn_SyntaxError, *tn_UnboundLocalError,
     *tn_OSError, *tn_FileNotFoundError, *tn_PermissionError, *tn_UserWarning, *tn_Warning,
     *tn_LookupError, *tn_ArithmeticError, *tn_SystemExit, *tn_DeprecationWarning,
-    *tn_FloatingPointError, *tn_GeneratorExit, *tn_IsADirectoryError, *tn_EOFError;
+    *tn_FloatingPointError, *tn_GeneratorExit, *tn_IsADirectoryError, *tn_EOFError, *tn_IndentationError, *tn_TabError;
 
 #define IS_TYPEOF(v, t) (IS_OBJ(v) && AS_OBJ(v)->type == (t))
 #define IS_STR(v)       IS_TYPEOF(v, &tn_str_type)
@@ -315,6 +317,9 @@ TN_MUST_CHECK int tn_contains(TnState *st, TnValue container, TnValue item);
 /* Converts an int-like value (int, bool, or an object with __index__, e.g. a 0-d
  * integer tensor) to int64_t; raises TypeError naming `what` otherwise. */
 TN_MUST_CHECK int tn_as_index(TnState *st, TnValue v, int64_t *out, const char *what);
+/* Whether tn_as_index can convert v (an int, bool or object with __index__): for callers
+ * whose TypeError Python words differently. */
+bool tn_has_index(TnValue v);
 TN_MUST_CHECK int tn_as_double(TnState *st, TnValue v, double *out, const char *what);
 
 /* Looks `name` up in the type and its bases (borrowed, UNDEF if absent). */

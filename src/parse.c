@@ -29,6 +29,21 @@
  * Errors
  * ====================================================================== */
 
+/* Python reports indentation mistakes as IndentationError (TabError for mixed tabs
+ * and spaces), both subclasses of SyntaxError. */
+static const char *error_type(const char *msg)
+{
+    static const char *const indentation[] = {"unexpected indent", "expected an indented block",
+                                              "unindent does not match",
+                                              "too many levels of indentation"};
+    if (!strncmp(msg, "inconsistent use of tabs", 24))
+        return "TabError";
+    for (size_t i = 0; i < sizeof indentation / sizeof indentation[0]; i++)
+        if (!strncmp(msg, indentation[i], strlen(indentation[i])))
+            return "IndentationError";
+    return "SyntaxError";
+}
+
 static void verror(TnParse *p, int incomplete, int line, int col, const char *fmt, va_list ap)
 {
     if (p->failed) return;
@@ -42,6 +57,7 @@ static void verror(TnParse *p, int incomplete, int line, int col, const char *fm
     if (p->nesting && strncmp(fmt, "f-string", 8) != 0 && strcmp(fmt, "out of memory") != 0)
         off = snprintf(e->msg, sizeof e->msg, "f-string: ");
     vsnprintf(e->msg + off, sizeof e->msg - (size_t)off, fmt, ap);
+    e->type = error_type(e->msg);
 }
 
 void parse_error_at(TnParse *p, int line, int col, const char *fmt, ...)
@@ -295,18 +311,26 @@ static TnAst *int_literal(TnParse *p, TnToken t)
         base = (s[1] == 'x' || s[1] == 'X') ? 16 : (s[1] == 'o' || s[1] == 'O') ? 8 : 2;
         s += 2;
     }
+    /* Digits up to 2**63 are read: that one value is fine after a unary minus (the
+     * smallest int64); mk_unary folds it and the resolver rejects it anywhere else. */
+    const uint64_t limit = (uint64_t)INT64_MAX + 1;
     uint64_t v = 0;
     for (; s < e; s++) {
         if (*s == '_') continue;
         unsigned d = *s <= '9' ? (unsigned)(*s - '0') : (unsigned)((*s | 0x20) - 'a' + 10);
-        if (v > ((uint64_t)INT64_MAX - d) / (uint64_t)base) {
+        if (v > (limit - d) / (uint64_t)base) {
             parse_error_at(p, t.line, t.col, "integer literal too large");
             return &p->dummy;
         }
         v = v * (uint64_t)base + d;
     }
     TnAst *n = node_at(p, AST_INT, t);
-    n->ival = (int64_t)v;
+    n->ival = (int64_t)v; /* 2**63 wraps to INT64_MIN, marked as still to be negated */
+    if (v == limit) {
+        n->op = AST_INT_NEEDS_MINUS;
+        if (p->nbig_ints < (int)(sizeof p->big_ints / sizeof p->big_ints[0]))
+            p->big_ints[p->nbig_ints++] = n;
+    }
     return n;
 }
 
@@ -1276,6 +1300,9 @@ TnAst *tn_parse(TnArena *arena, TnParseError *err)
         text += 3; /* a UTF-8 byte order mark */
     if (parse_init(p, arena, err, text, end, 1, 1) == 0) tokenize(p);
     if (!p->failed && p->result) check_context(p, &p->result->body, 0, 0);
+    for (int i = 0; i < p->nbig_ints && !p->failed; i++)
+        if (p->big_ints[i]->op == AST_INT_NEEDS_MINUS)
+            error_node(p, p->big_ints[i], "%s", "integer literal too large");
     TnAst *result = p->failed ? NULL : p->result;
     if (!p->failed && !result) {
         snprintf(err->msg, sizeof err->msg, "invalid syntax");
@@ -1500,6 +1527,12 @@ TnAst *mk_binop(TnParse *p, int op, TnAst *a, TnAst *b)
 
 TnAst *mk_unary(TnParse *p, int op, TnToken t, TnAst *a)
 {
+    if (op == UOP_NEG && a->kind == AST_INT && a->op == AST_INT_NEEDS_MINUS) {
+        a->op = 0; /* -9223372036854775808: ival already holds INT64_MIN */
+        a->line = t.line;
+        a->col = t.col;
+        return a;
+    }
     TnAst *n = node_a(p, AST_UNARY, t, a);
     n->op = (uint8_t)op;
     return n;

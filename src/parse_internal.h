@@ -66,6 +66,8 @@ typedef struct TnParse {
     int failed;    /* an error is recorded in *err: stop feeding */
     TnAst *result; /* AST_MODULE, or the expression in expression mode */
     TnAst dummy;   /* stands in for nodes that could not be allocated */
+    TnAst *big_ints[8]; /* literals 2**63 seen (the first 8): each must end up negated */
+    int nbig_ints;
     int nesting;   /* f-string parse depth: 0 for the file itself */
 
     /* lexing */

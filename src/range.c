@@ -304,8 +304,10 @@ static void slice_dealloc(TnObject *o)
 
 static int slice_part(TnState *st, TnValue v, int64_t *out)
 {
-    return tn_as_index(st, v, out,
-                       "slice indices must be integers or None or have an __index__ method");
+    if (!tn_has_index(v)) /* Python names no type here */
+        return tn_raise_int(st, tn_TypeError,
+                            "slice indices must be integers or None or have an __index__ method");
+    return tn_as_index(st, v, out, NULL);
 }
 
 int slice_indices(TnState *st, TnValue slice, int64_t len, int64_t *pstart, int64_t *pstop,

@@ -220,6 +220,35 @@ static int walk_params(Resolver *r, TnScope *fs, TnScope *outer, TnNodeList *par
     return 0;
 }
 
+/* The qualified name of a scope named `name` inside `parent`, as Python 3.11 spells it:
+ * functions add ".<locals>", classes and comprehensions only a dot. */
+static TnStr *qualname_in(TnScope *parent, const char *name)
+{
+    if (!parent || parent->type == SK_MODULE || !parent->qualname)
+        return str_intern(name);
+    const char *sep = parent->type == SK_FUNCTION ? ".<locals>." : ".";
+    size_t np = (size_t)parent->qualname->len, ns = strlen(sep), nn = strlen(name);
+    char *buf = malloc(np + ns + nn + 1);
+    if (!buf)
+        return NULL;
+    memcpy(buf, parent->qualname->data, np);
+    memcpy(buf + np, sep, ns);
+    memcpy(buf + np + ns, name, nn + 1);
+    TnStr *q = str_intern(buf);
+    free(buf);
+    return q;
+}
+
+static const char *comprehension_name(TnAst *n)
+{
+    switch (n->kind) {
+    case AST_LISTCOMP: return "<listcomp>";
+    case AST_SETCOMP: return "<setcomp>";
+    case AST_DICTCOMP: return "<dictcomp>";
+    default: return "<genexpr>";
+    }
+}
+
 static int walk_function(Resolver *r, TnScope *s, TnAst *n)
 {
     if (n->kind == AST_DEF) {
@@ -232,6 +261,8 @@ static int walk_function(Resolver *r, TnScope *s, TnAst *n)
     if (!fs)
         return fail(r, tn_MemoryError, NULL, "out of memory");
     fs->name = n->kind == AST_DEF ? n->str : "<lambda>";
+    if (!(fs->qualname = qualname_in(s, fs->name)))
+        return fail(r, tn_MemoryError, NULL, "out of memory");
     n->scope_info = fs;
     if (walk_params(r, fs, s, &n->params) < 0)
         return -1;
@@ -252,6 +283,8 @@ static int walk_class(Resolver *r, TnScope *s, TnAst *n)
     if (!cs)
         return fail(r, tn_MemoryError, NULL, "out of memory");
     cs->name = n->str;
+    if (!(cs->qualname = qualname_in(s, cs->name)))
+        return fail(r, tn_MemoryError, NULL, "out of memory");
     n->scope_info = cs;
     return walk_list(r, cs, &n->body);
 }
@@ -263,7 +296,7 @@ static int walk_comprehension(Resolver *r, TnScope *s, TnAst *n)
     if (walk(r, s, first->b) < 0)
         return -1;
     TnScope *cs = scope_new(r, SK_COMPREHENSION, s, n);
-    if (!cs)
+    if (!cs || !(cs->qualname = qualname_in(s, comprehension_name(n))))
         return fail(r, tn_MemoryError, NULL, "out of memory");
     n->scope_info = cs;
     for (int i = 0; i < n->items.n; i++) {
@@ -411,6 +444,10 @@ static int walk(Resolver *r, TnScope *s, TnAst *n)
     case AST_IMPORT:
     case AST_IMPORTFROM:
         rc = walk_import(r, s, n);
+        break;
+    case AST_INT:
+        if (n->op == AST_INT_NEEDS_MINUS) /* 2**63 without the minus that makes it fit */
+            rc = fail(r, tn_SyntaxError, n, "integer literal too large");
         break;
     default:
         if (n->a)

@@ -36,6 +36,7 @@ struct TnScope {
     TnScope *host; /* comprehensions: the scope whose frame holds their slots */
     int nglobals_decl;
     const char *name;
+    TnStr *qualname; /* Python's __qualname__ (3.11): "f.<locals>.g", "C.m", "<listcomp>.<lambda>" */
 };
 
 /* Annotates every AST_NAME under `module` and builds the TnScope of each scope

@@ -604,7 +604,10 @@ static TnValue str_getitem(TnState *st, TnValue self, TnValue key)
         return buf_to_str(st, &b);
     }
     int64_t i;
-    if (tn_as_index(st, key, &i, "string indices must be integers") < 0)
+    if (!tn_has_index(key)) /* Python 3.11 quotes the type name here */
+        return tn_raise(st, tn_TypeError, "string indices must be integers, not '%s'",
+                        tn_type_name(key));
+    if (tn_as_index(st, key, &i, NULL) < 0)
         return tn_undef();
     return str_getitem(st, self, tn_int(i));
 }
@@ -1102,18 +1105,24 @@ oom:
 }
 
 /* Converts optional start/end code point arguments to a byte range [*bs, *be). */
+#define SLICE_INDEX_ERROR "slice indices must be integers or None or have an __index__ method"
+
 static int byte_range(TnState *st, TnStr *s, TnValue start, TnValue end, int64_t *bs, int64_t *be,
                       int64_t *cs)
 {
     int64_t i = 0, j = s->nchars;
     if (!IS_UNDEF(start) && !IS_NONE(start)) {
-        if (tn_as_index(st, start, &i, "slice indices must be integers or None or have an __index__ method") < 0)
+        if (!tn_has_index(start))
+            return tn_raise_int(st, tn_TypeError, "%s", SLICE_INDEX_ERROR);
+        if (tn_as_index(st, start, &i, NULL) < 0)
             return -1;
         if (i < 0 && (i += s->nchars) < 0)
             i = 0;
     }
     if (!IS_UNDEF(end) && !IS_NONE(end)) {
-        if (tn_as_index(st, end, &j, "slice indices must be integers or None or have an __index__ method") < 0)
+        if (!tn_has_index(end))
+            return tn_raise_int(st, tn_TypeError, "%s", SLICE_INDEX_ERROR);
+        if (tn_as_index(st, end, &j, NULL) < 0)
             return -1;
         if (j < 0 && (j += s->nchars) < 0)
             j = 0;

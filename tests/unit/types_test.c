@@ -335,7 +335,7 @@ static void test_reprs(void)
     EXPECT(callm(tn_ref(dd), "items", tn_undef()), "dict_items([('x', 1), ('y', 2)])");
     tn_decref(dd);
     TnValue ns = ns_new(st, "math");
-    EXPECT(tn_ref(ns), "<module 'math'>");
+    EXPECT(tn_ref(ns), "<module 'math' (built-in)>");
     EXPECT(tn_getattr(st, ns, str_intern("foo")), "AttributeError: module 'math' has no attribute 'foo'");
     TRUE_(tn_setattr(st, ns, str_intern("pi"), tn_float(3.5)) == 0);
     EXPECT(tn_getattr(st, ns, str_intern("pi")), "3.5");
