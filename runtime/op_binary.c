@@ -95,7 +95,7 @@ static int run_kernel(TnState *st, TnBinaryOp op, TnDType compute, TnTensor *out
     add_operand(&it, 2, pb);
     iter_coalesce(&it);
     TnKernelStatus ks = {0};
-    iter_run(&it, k_binary_loops[op][compute], &ks, true);
+    iter_run_elementwise(&it, k_binary_loops[op][compute], &ks, true);
     if (ks.zero_div)
         return tn_raise_int(st, tn_RuntimeError, "ZeroDivisionError");
     return 0;
