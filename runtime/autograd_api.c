@@ -265,16 +265,44 @@ static TnValue dispatch_inplace(TnState *st, const Wrap *w, TnValue *a, const Tn
 
 static bool resolve_wrap(Wrap *w);
 
+/* Does some tensor the row reads require grad? Tensor lists (GR_LIST) are not looked into:
+ * such rows take the general path. */
+static bool slots_require(const Wrap *w, const TnValue *a)
+{
+    if (w->row->flags & GR_LIST)
+        return true;
+    for (int i = 0; i < w->row->ninputs && i < w->nparams; i++)
+        if (w->slot[i] >= 0 && autograd_requires(a[w->slot[i]]))
+            return true;
+    return false;
+}
+
+/* The result of an op none of whose inputs requires grad: nothing to record, and a fresh
+ * tensor that came back with requires_grad set (clone, casts) is cleared. */
+static TnValue untracked(TnState *st, const Wrap *w, TnValue *a)
+{
+    TnValue r = w->orig(st, a);
+    if (w->inplace || IS_UNDEF(r) || (IS_TENSOR(r) && !AS_TENSOR(r)->requires_grad))
+        return r;
+    if (!autograd_enabled_flag) {
+        clear_fresh(a, 1, r);
+        return r;
+    }
+    TnValue v[MAXP]; /* an input the op returned keeps its flag */
+    int nin = 0;
+    for (; nin < w->row->ninputs && nin < w->nparams; nin++)
+        v[nin] = w->slot[nin] >= 0 ? a[w->slot[nin]] : tn_undef();
+    clear_fresh(v, nin, r);
+    return r;
+}
+
 static TnValue dispatch(TnState *st, Wrap *w, TnValue *a)
 {
     if (TN_UNLIKELY(w->resolved <= 0) && !resolve_wrap(w))
         return w->orig(st, a); /* the row names a missing parameter: not recorded */
-    if (!autograd_enabled_flag) {
-        TnValue r = w->orig(st, a);
-        if (!IS_UNDEF(r) && !w->inplace)
-            clear_fresh(a, 1, r);
-        return r;
-    }
+    /* the common case, no grad needed, decided before anything is built */
+    if (!autograd_enabled_flag || !slots_require(w, a))
+        return untracked(st, w, a);
     TnValue v[MAXP];
     for (int i = 0; i < w->nparams; i++)
         v[i] = w->slot[i] >= 0 ? a[w->slot[i]] : tn_undef();

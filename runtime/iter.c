@@ -1,5 +1,6 @@
 /* iter.c: strided N-d iteration, broadcasting, coalescing and the two-thread split. */
 #include "iter.h"
+#include "kernels.h"
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -196,6 +197,125 @@ bool iter_run_stoppable(TnIter *it, TnLoopFn fn, void *ctx, bool parallel)
     }
     IterJob job = {it, fn, ctx};
     return run_stoppable(n, parallel ? ITER_PARALLEL_GRAIN : INT64_MAX, chunk, iter_range, &job);
+}
+
+/* ------------------------------------------------------ blocked 2-D order */
+#define BLOCK 32 /* 32 x 32 floats: a block of each operand fits in L1 */
+
+static int64_t abs64(int64_t v)
+{
+    return v < 0 ? -v : v;
+}
+
+/* Byte range [lo, hi) operand k may touch (hi padded by an element of up to 16 bytes). */
+static void operand_span(const TnIter *it, int k, uintptr_t *lo, uintptr_t *hi)
+{
+    intptr_t a = 0, b = 0;
+    for (int d = 0; d < it->ndim; d++) {
+        intptr_t e = (intptr_t)((it->sizes[d] - 1) * it->strides[k][d]);
+        if (e < 0)
+            a += e;
+        else
+            b += e;
+    }
+    *lo = (uintptr_t)(it->base[k] + a);
+    *hi = (uintptr_t)(it->base[k] + b) + 16;
+}
+
+/* Worth blocking: 2-D, output rows contiguous-ish, no input overlapping the output other than
+ * the output itself, and some input stepping further along the output's rows than down its
+ * columns. */
+static bool wants_blocks(const TnIter *it)
+{
+    if (it->ndim != 2 || it->sizes[0] < BLOCK || it->sizes[1] < BLOCK ||
+        abs64(it->strides[0][1]) > abs64(it->strides[0][0]))
+        return false;
+    uintptr_t olo, ohi;
+    operand_span(it, 0, &olo, &ohi);
+    bool across = false;
+    for (int k = 1; k < it->nops; k++) {
+        uintptr_t lo, hi;
+        operand_span(it, k, &lo, &hi);
+        bool same = it->base[k] == it->base[0] && it->strides[k][0] == it->strides[0][0] &&
+                    it->strides[k][1] == it->strides[0][1]; /* in place: reads what it writes */
+        if (!same && lo < ohi && olo < hi)
+            return false;
+        across |= abs64(it->strides[k][1]) > abs64(it->strides[k][0]) && it->strides[k][0] != 0;
+    }
+    return across;
+}
+
+typedef struct {
+    const TnIter *it;
+    TnLoopFn fn;
+    void *ctx;
+} BlockJob;
+
+/* An input that walks across the output's rows, with elements of 4 or 8 bytes adjacent down
+ * the output's columns (a transposed contiguous tensor): its block is copied into rows first,
+ * so the kernel gets contiguous rows and vectorises. Returns the element size, or 0. */
+static int64_t packable(const TnIter *it, int k)
+{
+    int64_t s0 = it->strides[k][0], s1 = it->strides[k][1];
+    return k > 0 && (s0 == 4 || s0 == 8) && abs64(s1) > s0 ? s0 : 0;
+}
+
+/* Copies the (h x w) block at src (strides s0 = element size down, s1 across) into buf as rows
+ * of w: each source column is read in order and spread down a column of buf. */
+#define PACK(NAME, T)                                                                          \
+    TN_KERNEL static void NAME(char *buf, const char *src, int64_t s1, int64_t h, int64_t w)    \
+    {                                                                                          \
+        for (int64_t c = 0; c < w; c++) {                                                      \
+            const T *sp = (const T *)(src + c * s1);                                           \
+            T *dp = (T *)buf + c;                                                              \
+            for (int64_t r = 0; r < h; r++, dp += w)                                           \
+                *dp = sp[r];                                                                   \
+        }                                                                                      \
+    }
+PACK(pack_4, uint32_t)
+PACK(pack_8, uint64_t)
+
+/* Row blocks [begin, end) (of BLOCK rows each), every column block of each. */
+static void block_rows(void *ctx, int64_t begin, int64_t end)
+{
+    BlockJob *j = ctx;
+    const TnIter *it = j->it;
+    int64_t rows = it->sizes[0], cols = it->sizes[1], s[ITER_MAX_OPS], es[ITER_MAX_OPS];
+    _Alignas(32) char buf[ITER_MAX_OPS][BLOCK * BLOCK * 8];
+    for (int k = 0; k < it->nops; k++)
+        es[k] = packable(it, k);
+    for (int64_t i0 = begin * BLOCK; i0 < end * BLOCK && i0 < rows; i0 += BLOCK) {
+        int64_t h = rows - i0 < BLOCK ? rows - i0 : BLOCK;
+        for (int64_t j0 = 0; j0 < cols; j0 += BLOCK) {
+            int64_t w = cols - j0 < BLOCK ? cols - j0 : BLOCK;
+            for (int k = 0; k < it->nops; k++) {
+                s[k] = es[k] ? es[k] : it->strides[k][1];
+                if (es[k])
+                    (es[k] == 4 ? pack_4 : pack_8)(
+                        buf[k], it->base[k] + i0 * it->strides[k][0] + j0 * it->strides[k][1],
+                        it->strides[k][1], h, w);
+            }
+            for (int64_t i = 0; i < h; i++) {
+                char *p[ITER_MAX_OPS];
+                for (int k = 0; k < it->nops; k++)
+                    p[k] = es[k] ? buf[k] + i * w * es[k]
+                                 : it->base[k] + (i0 + i) * it->strides[k][0] + j0 * s[k];
+                j->fn(p, s, w, j->ctx);
+            }
+        }
+    }
+}
+
+void iter_run_elementwise(TnIter *it, TnLoopFn fn, void *ctx, bool parallel)
+{
+    if (!wants_blocks(it)) {
+        iter_run(it, fn, ctx, parallel);
+        return;
+    }
+    BlockJob job = {it, fn, ctx};
+    int64_t nblocks = (it->sizes[0] + BLOCK - 1) / BLOCK;
+    int64_t grain = parallel ? ITER_PARALLEL_GRAIN / (BLOCK * it->sizes[1]) + 1 : INT64_MAX;
+    parallel_for(nblocks, grain, block_rows, &job);
 }
 
 /* ------------------------------------------------------------ thread pool */

@@ -39,6 +39,13 @@ int64_t iter_numel(const TnIter *it);
  * `parallel` is set (the loop must then be free of shared writes). */
 void iter_run(TnIter *it, TnLoopFn fn, void *ctx, bool parallel);
 
+/* iter_run for loops whose elements are independent (no ctx state that depends on order):
+ * a 2-D iteration where an input walks memory across the output's rows (y += x.t(), as
+ * gradients of transposed weights arrive) runs in square blocks, so each cache line of that
+ * input is used whole instead of once per output row. Operands overlapping the output keep
+ * the plain row order, whose result can depend on it. */
+void iter_run_elementwise(TnIter *it, TnLoopFn fn, void *ctx, bool parallel);
+
 /* Runs fn(ctx, begin, end) over [0, n), split across two threads when n >= grain. */
 typedef void (*TnRangeFn)(void *ctx, int64_t begin, int64_t end);
 void parallel_for(int64_t n, int64_t grain, TnRangeFn fn, void *ctx);

@@ -3,15 +3,24 @@
 #include <math.h>
 #include <stddef.h>
 
-/* One loop: out[i] = EXPR(a, b). Three fast paths the compiler vectorises (all
- * contiguous, b broadcast, a broadcast) and a general strided path. */
+/* One loop: out[i] = EXPR(a, b). Four fast paths the compiler vectorises (in place, all
+ * contiguous, b broadcast, a broadcast) and a general strided path. In place (out is a, as in
+ * x += y and gradient accumulation) has its own loop because the vectoriser's overlap test
+ * between out and a fails when they are the same array, which left x += y scalar. */
 #define BLOOP(NAME, TI, TO, EXPR)                                                             \
     TN_KERNEL static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                        \
     {                                                                                         \
         TnKernelStatus *ks = ctx;                                                             \
         (void)ks;                                                                             \
         const int64_t si = sizeof(TI), so = sizeof(TO);                                       \
-        if (s[0] == so && s[1] == si && s[2] == si) {                                         \
+        if (si == so && p[0] == p[1] && s[0] == so && s[1] == si && s[2] == si) {             \
+            TI *o = (TI *)p[0];                                                               \
+            const TI *y = (const TI *)p[2];                                                   \
+            for (int64_t i = 0; i < n; i++) {                                                 \
+                TI a = o[i], b = y[i];                                                        \
+                o[i] = (EXPR);                                                                \
+            }                                                                                 \
+        } else if (s[0] == so && s[1] == si && s[2] == si) {                                  \
             TO *o = (TO *)p[0];                                                               \
             const TI *x = (const TI *)p[1], *y = (const TI *)p[2];                            \
             for (int64_t i = 0; i < n; i++) {                                                 \

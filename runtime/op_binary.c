@@ -98,7 +98,7 @@ static int run_kernel(TnState *st, TnBinaryOp op, TnDType compute, TnTensor *out
     iter_coalesce(&it);
     TnKernelStatus ks = {0};
     if (!fresh)
-        iter_run(&it, k_binary_loops[op][compute], &ks, true);
+        iter_run_elementwise(&it, k_binary_loops[op][compute], &ks, true);
     else if (!iter_run_stoppable(&it, k_binary_loops[op][compute], &ks, true))
         return tn_raise_interrupt(st);
     if (ks.zero_div)

@@ -14,21 +14,33 @@ static int same_dtype(TnState *st, TnTensor *a, TnTensor *b)
     return 0;
 }
 
+/* Matrix i of a batch: the operands of bmm_into are all 3-D (B, r, c) or all 2-D (one matrix),
+ * so mm and addmm need no batch views made for them. */
+#define RS(t) ((t)->strides[(t)->ndim - 2])
+#define CS(t) ((t)->strides[(t)->ndim - 1])
+static char *mat_ptr(TnTensor *t, int64_t i)
+{
+    return tensor_ptr(t) + (t->ndim == 3 ? i * t->strides[0] * DT_SIZE(t->dtype) : 0);
+}
+
 /* out[i] = alpha * a[i] @ b[i] + beta * out[i] for 3-D a (B,m,k), b (B,k,n) and
- * out (B,m,n). Operands whose strides BLIS cannot take are copied first. */
+ * out (B,m,n), or 2-D a (m,k), b (k,n), out (m,n). Operands whose strides BLIS cannot
+ * take are copied first. */
 static int bmm_into(TnState *st, TnTensor *a, TnTensor *b, TnTensor *out, double alpha,
                     double beta)
 {
-    int64_t B = a->sizes[0], m = a->sizes[1], k = a->sizes[2], n = b->sizes[2];
+    int nd = a->ndim;
+    int64_t B = nd == 3 ? a->sizes[0] : 1, m = a->sizes[nd - 2], k = a->sizes[nd - 1];
+    int64_t n = b->sizes[nd - 1];
     if (B == 0 || m == 0 || n == 0)
         return 0;
     TnTensor *ca = a, *cb = b;
     bool float_ok = DT_IS_FLOAT(a->dtype);
-    if (float_ok && !gemm_strides_ok(m, k, a->strides[1], a->strides[2]))
+    if (float_ok && !gemm_strides_ok(m, k, RS(a), CS(a)))
         ca = tensor_clone(st, a);
     else
         tn_obj_incref(a);
-    if (ca && float_ok && !gemm_strides_ok(k, n, b->strides[1], b->strides[2]))
+    if (ca && float_ok && !gemm_strides_ok(k, n, RS(b), CS(b)))
         cb = tensor_clone(st, b);
     else
         tn_obj_incref(b);
@@ -46,34 +58,27 @@ static int bmm_into(TnState *st, TnTensor *a, TnTensor *b, TnTensor *out, double
     int rc = -1;
     if (io) {
         for (int64_t i = 0; i < B; i++) {
-            char *pa = tensor_ptr(ia) + i * ia->strides[0] * DT_SIZE(ia->dtype);
-            char *pb = tensor_ptr(ib) + i * ib->strides[0] * DT_SIZE(ib->dtype);
-            char *po = tensor_ptr(io) + i * io->strides[0] * DT_SIZE(io->dtype);
-            if (k == 0) {
-                if (beta == 0) {
-                    TnTensor *o = op_select(st, io, 0, i);
-                    int r2 = o ? tensor_fill_(st, o, tn_int(0)) : -1;
-                    tn_obj_decref(o);
-                    if (r2 < 0)
-                        goto done;
-                    continue;
-                }
+            char *pa = mat_ptr(ia, i), *pb = mat_ptr(ib, i), *po = mat_ptr(io, i);
+            if (k == 0 && beta == 0) {
+                TnTensor *o = nd == 3 ? op_select(st, io, 0, i) : (tn_obj_incref(io), io);
+                int r2 = o ? tensor_fill_(st, o, tn_int(0)) : -1;
+                tn_obj_decref(o);
+                if (r2 < 0)
+                    goto done;
+                continue;
             }
             switch (io->dtype) {
             case DT_FLOAT32:
-                gemm_f32(m, n, k, (float)alpha, (float *)pa, ia->strides[1], ia->strides[2],
-                         (float *)pb, ib->strides[1], ib->strides[2], (float)beta, (float *)po,
-                         io->strides[1], io->strides[2]);
+                gemm_f32(m, n, k, (float)alpha, (float *)pa, RS(ia), CS(ia), (float *)pb, RS(ib),
+                         CS(ib), (float)beta, (float *)po, RS(io), CS(io));
                 break;
             case DT_FLOAT64:
-                gemm_f64(m, n, k, alpha, (double *)pa, ia->strides[1], ia->strides[2],
-                         (double *)pb, ib->strides[1], ib->strides[2], beta, (double *)po,
-                         io->strides[1], io->strides[2]);
+                gemm_f64(m, n, k, alpha, (double *)pa, RS(ia), CS(ia), (double *)pb, RS(ib),
+                         CS(ib), beta, (double *)po, RS(io), CS(io));
                 break;
             default:
-                gemm_i64(m, n, k, (int64_t)alpha, (int64_t *)pa, ia->strides[1], ia->strides[2],
-                         (int64_t *)pb, ib->strides[1], ib->strides[2], (int64_t)beta,
-                         (int64_t *)po, io->strides[1], io->strides[2]);
+                gemm_i64(m, n, k, (int64_t)alpha, (int64_t *)pa, RS(ia), CS(ia), (int64_t *)pb,
+                         RS(ib), CS(ib), (int64_t)beta, (int64_t *)po, RS(io), CS(io));
                 break;
             }
         }
@@ -93,29 +98,14 @@ done:
     return rc;
 }
 
-/* A 3-D view (1, r, c) of a matrix. */
-static TnTensor *as_batch(TnState *st, TnTensor *t)
-{
-    return op_unsqueeze(st, t, 0);
-}
-
 static TnTensor *mm_raw(TnState *st, TnTensor *a, TnTensor *b)
 {
-    TnTensor *a3 = as_batch(st, a), *b3 = a3 ? as_batch(st, b) : NULL;
     int64_t shape[2] = {a->sizes[0], b->sizes[1]};
-    TnTensor *out = b3 ? tensor_empty(st, a->dtype, 2, shape) : NULL;
-    TnTensor *o3 = out ? as_batch(st, out) : NULL;
-    if (o3 && bmm_into(st, a3, b3, o3, 1, 0) < 0) {
+    TnTensor *out = tensor_empty(st, a->dtype, 2, shape);
+    if (out && bmm_into(st, a, b, out, 1, 0) < 0) {
         tn_obj_decref(out);
-        out = NULL;
+        return NULL;
     }
-    if (!o3 && out) {
-        tn_obj_decref(out);
-        out = NULL;
-    }
-    tn_obj_decref(a3);
-    tn_obj_decref(b3);
-    tn_obj_decref(o3);
     return out;
 }
 
@@ -337,7 +327,9 @@ TnTensor *op_addmm(TnState *st, TnTensor *input, TnTensor *a, TnTensor *b, TnVal
         return NULL;
     int64_t shape[2] = {a->sizes[0], b->sizes[1]};
     double bf = tn_num_as_double(beta), af = tn_num_as_double(alpha);
-    TnTensor *out = tensor_zeros(st, a->dtype, 2, shape);
+    /* beta != 0: every element is overwritten by input first */
+    TnTensor *out = bf != 0 ? tensor_empty(st, a->dtype, 2, shape)
+                            : tensor_zeros(st, a->dtype, 2, shape);
     if (!out)
         return NULL;
     if (bf != 0) {
@@ -349,13 +341,7 @@ TnTensor *op_addmm(TnState *st, TnTensor *input, TnTensor *a, TnTensor *b, TnVal
             return NULL;
         }
     }
-    TnTensor *a3 = as_batch(st, a), *b3 = a3 ? as_batch(st, b) : NULL;
-    TnTensor *o3 = b3 ? as_batch(st, out) : NULL;
-    int rc = o3 ? bmm_into(st, a3, b3, o3, af, bf) : -1;
-    tn_obj_decref(a3);
-    tn_obj_decref(b3);
-    tn_obj_decref(o3);
-    if (rc < 0) {
+    if (bmm_into(st, a, b, out, af, bf) < 0) {
         tn_obj_decref(out);
         return NULL;
     }

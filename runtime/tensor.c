@@ -1,6 +1,7 @@
 /* tensor.c: tensor headers, creation, views over shared storage, copy and cast. */
 #include "tensor.h"
 #include "iter.h"
+#include "kernels.h"
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -384,8 +385,9 @@ int tensor_copy_(TnState *st, TnTensor *dst, TnTensor *src)
     return 0;
 }
 
+/* TN_KERNEL: at -O2 the contiguous loop stayed scalar, and zero_grad fills every gradient. */
 #define FILL_LOOP(NAME, T)                                                                    \
-    static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                        \
+    TN_KERNEL static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                        \
     {                                                                                         \
         T v = *(const T *)ctx;                                                                \
         if (s[0] == sizeof(T)) {                                                              \

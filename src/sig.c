@@ -76,7 +76,9 @@ static void sig_finish(TnSig *s, const uint8_t *kinds)
     while (s->nreqpos < s->npos && !s->optional[s->nreqpos])
         s->nreqpos++;
     s->ndefpos = s->npos - s->nreqpos;
-    s->simple = s->varargs < 0 && s->varkw < 0 && s->nkwonly == 0;
+    s->simple = s->varargs < 0 && s->varkw < 0;
+    for (int i = s->kwonly; i < s->kwonly + s->nkwonly; i++)
+        s->simple &= s->optional[i] != 0;
     s->self_kind = 0;
     if (s->nparams > 0 && s->npos > 0) {
         if (strcmp(s->names[0]->data, "self") == 0)
@@ -392,7 +394,7 @@ int sig_bind(TnState *st, const TnSig *s, TnValue self, const TnValue *args, int
             slots[0] = self;
         for (int i = 0; i < nargs; i++)
             slots[off + i] = args[i];
-        for (int i = given; i < s->npos; i++)
+        for (int i = given; i < s->nparams; i++) /* the keyword-only ones are all optional */
             slots[i] = s->defaults[i];
         return 0;
     }

@@ -33,7 +33,7 @@ struct TnSig {
     int nkwonly;
     int varkw;        /* slot of **kwargs or -1 */
     int self_kind;    /* first parameter named self: 1, cls: 2, else 0 */
-    bool simple;      /* positional parameters only */
+    bool simple;      /* no varargs or varkw, no required keyword-only: binding allocates nothing */
     TnStr **names;    /* interned, per slot */
     TnValue *defaults; /* per slot; UNDEF = none */
     uint8_t *optional; /* per slot: 1 = may be omitted (default or `?`) */
