@@ -852,6 +852,7 @@ static TnValue ndarray_construct(TnState *st, TnType *type, const TnValue *args,
 TnType tn_ndarray_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "ndarray",
+    .module = "numpy",
     .dealloc = ndarray_dealloc,
     .repr = ndarray_repr,
     .str = ndarray_str,
