@@ -1,5 +1,6 @@
 /* op_shape.c: movement ops. Views rewrite (sizes, strides, offset) and share
  * storage; cat/stack/flip/roll/repeat/diag/tril copy. */
+#include "linalg.h"
 #include "tensor.h"
 #include <string.h>
 
@@ -244,6 +245,8 @@ TnTensor *op_transpose(TnState *st, TnTensor *t, int64_t d0, int64_t d1)
     int a, b;
     if (tensor_wrap_dim(st, d0, t->ndim, &a) < 0 || tensor_wrap_dim(st, d1, t->ndim, &b) < 0)
         return NULL;
+    if (t->sp_indices && a != b)
+        return sparse_transpose(st, t, a, b);
     int64_t sz[TN_MAX_DIMS], sd[TN_MAX_DIMS];
     memcpy(sz, t->sizes, sizeof sz);
     memcpy(sd, t->strides, sizeof sd);

@@ -153,7 +153,8 @@ NATIVE(api_linspace)
     double step = n > 1 ? (e - s) / (double)(n - 1) : 0;
     int64_t half = n / 2;
     for (int64_t i = 0; i < n; i++) {
-        double v = i < half ? s + step * (double)i : e - step * (double)(n - i - 1);
+        /* one step gives start, as PyTorch fills it */
+        double v = n == 1 || i < half ? s + step * (double)i : e - step * (double)(n - i - 1);
         dtype_set(d, p + i * DT_SIZE(d), DT_IS_FLOAT(d) ? tn_float(v) : tn_float(v));
     }
     return api_finish_new(st, t, a[5]);
