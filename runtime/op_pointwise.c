@@ -109,6 +109,12 @@ TnTensor *op_clamp(TnState *st, TnTensor *x, TnOperand lo, TnOperand hi, TnTenso
 /* ------------------------------------------------------------------- lerp */
 TnTensor *op_lerp(TnState *st, TnTensor *a, TnTensor *b, TnOperand w)
 {
+    /* broadcast in PyTorch's operand order first, so a mismatch is reported as it does */
+    int nd, nd2;
+    int64_t shape[TN_MAX_DIMS], shape2[TN_MAX_DIMS];
+    if (shape_broadcast(st, a->ndim, a->sizes, b->ndim, b->sizes, &nd, shape) < 0 ||
+        (w.t && shape_broadcast(st, nd, shape, w.t->ndim, w.t->sizes, &nd2, shape2) < 0))
+        return NULL;
     TnTensor *diff = op_sub(st, b, a);
     if (!diff)
         return NULL;

@@ -508,9 +508,7 @@ NATIVE(api_randperm)
     int dt;
     if (arg_int(st, a[0], &n, "n") < 0 || arg_dtype(st, a[1], &dt) < 0)
         return tn_undef();
-    if (n < 0)
-        return tn_raise(st, tn_RuntimeError, "n must be non-negative, got%lld", (long long)n);
-    TnTensor *t = tensor_empty(st, DT_INT64, 1, &n);
+    TnTensor *t = tensor_empty(st, DT_INT64, 1, &n); /* raises for n < 0 as PyTorch does */
     if (!t)
         return tn_undef();
     rng_randperm_i64(rng_default(), (int64_t *)tensor_ptr(t), n);
