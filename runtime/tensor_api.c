@@ -672,11 +672,12 @@ NATIVE(api_sort)
 {
     TnTensor *x = arg_tensor(st, a[0], "sort", "input");
     int64_t dim;
-    bool desc;
-    if (!x || arg_int(st, a[1], &dim, "dim") < 0 || arg_bool(st, a[2], &desc) < 0)
+    bool desc, stable;
+    if (!x || arg_int(st, a[1], &dim, "dim") < 0 || arg_bool(st, a[2], &desc) < 0 ||
+        arg_bool(st, a[3], &stable) < 0)
         return tn_undef();
     TnTensor *v, *i;
-    if (op_sort(st, x, dim, desc, &v, &i) < 0)
+    if (op_sort(st, x, dim, desc, stable, &v, &i) < 0)
         return tn_undef();
     return ret_tuple_new(st, &tn_ret_sort_type, v, i);
 }
@@ -684,11 +685,12 @@ NATIVE(api_argsort)
 {
     TnTensor *x = arg_tensor(st, a[0], "argsort", "input");
     int64_t dim;
-    bool desc;
-    if (!x || arg_int(st, a[1], &dim, "dim") < 0 || arg_bool(st, a[2], &desc) < 0)
+    bool desc, stable;
+    if (!x || arg_int(st, a[1], &dim, "dim") < 0 || arg_bool(st, a[2], &desc) < 0 ||
+        arg_bool(st, a[3], &stable) < 0)
         return tn_undef();
     TnTensor *v, *i;
-    if (op_sort(st, x, dim, desc, &v, &i) < 0)
+    if (op_sort(st, x, dim, desc, stable, &v, &i) < 0)
         return tn_undef();
     tn_obj_decref(v);
     return tn_obj(i);
@@ -697,12 +699,12 @@ NATIVE(api_topk)
 {
     TnTensor *x = arg_tensor(st, a[0], "topk", "input");
     int64_t k, dim;
-    bool largest;
+    bool largest, sorted;
     if (!x || arg_int(st, a[1], &k, "k") < 0 || arg_int(st, a[2], &dim, "dim") < 0 ||
-        arg_bool(st, a[3], &largest) < 0)
+        arg_bool(st, a[3], &largest) < 0 || arg_bool(st, a[4], &sorted) < 0)
         return tn_undef();
     TnTensor *v, *i;
-    if (op_topk(st, x, k, dim, largest, &v, &i) < 0)
+    if (op_topk(st, x, k, dim, largest, sorted, &v, &i) < 0)
         return tn_undef();
     return ret_tuple_new(st, &tn_ret_topk_type, v, i);
 }
