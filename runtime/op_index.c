@@ -501,9 +501,14 @@ TnTensor *op_index_select(TnState *st, TnTensor *x, int64_t dim, TnTensor *index
     for (int64_t j = 0; out && j < n; j++) {
         int64_t i = ((int64_t *)idx->storage->data)[idx->offset +
                                                     j * (idx->ndim ? idx->strides[0] : 0)];
-        if (i < -size || i >= size) {
+        if (i < 0 || i >= size) { /* index_select takes no negative indices */
             tn_obj_decref(out);
-            out = tn_raise_ptr(st, tn_IndexError, "index out of range in self");
+            /* PyTorch's kernels differ: dim 1 of a >= 2-D tensor has its own check */
+            out = x->ndim > 1 && d == 1
+                      ? tn_raise_ptr(st, tn_RuntimeError,
+                                     "INDICES element is out of DATA bounds, id=%lld axis_dim=%lld",
+                                     (long long)i, (long long)size)
+                      : tn_raise_ptr(st, tn_IndexError, "index out of range in self");
             break;
         }
         if (x->ndim == 0) {

@@ -47,7 +47,8 @@ TnTensor *op_where(TnState *st, TnTensor *cond, TnOperand a, TnOperand b)
     if (!tb || shape_broadcast(st, cond->ndim, cond->sizes, ta->ndim, ta->sizes, &n1, s1) < 0 ||
         shape_broadcast(st, n1, s1, tb->ndim, tb->sizes, &n2, s2) < 0)
         goto done;
-    out = tensor_empty(st, dt, n2, s2);
+    TnTensor *layout[3] = {cond, a.t, b.t};
+    out = tensor_empty_result(st, dt, n2, s2, 3, layout);
     if (out) {
         TnIter it;
         int es = DT_SIZE(dt);

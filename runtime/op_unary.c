@@ -52,7 +52,7 @@ TnTensor *op_unary(TnState *st, TnUnaryOp op, TnTensor *x)
     TnTensor *in = tensor_to(st, x, compute);
     if (!in)
         return NULL;
-    TnTensor *out = tensor_empty(st, outdt, x->ndim, x->sizes);
+    TnTensor *out = tensor_empty_result(st, outdt, x->ndim, x->sizes, 1, &x);
     if (out && !run(op, compute, out, in, true)) {
         tn_obj_decref(out);
         out = NULL;

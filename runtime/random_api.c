@@ -139,7 +139,8 @@ static TnValue rand_like(TnState *st, TnValue *a, FillKind kind, const char *fn)
     int dt;
     if (!x || arg_dtype(st, a[1], &dt) < 0)
         return tn_undef();
-    TnTensor *t = tensor_empty(st, dt < 0 ? x->dtype : (TnDType)dt, x->ndim, x->sizes);
+    TnTensor *t = tensor_empty_result(st, dt < 0 ? x->dtype : (TnDType)dt, x->ndim, x->sizes, 1,
+                                      &x); /* x's layout; filled in memory order */
     if (t && rand_fill(st, t, kind, 0, 1) < 0) {
         tn_obj_decref(t);
         return tn_undef();

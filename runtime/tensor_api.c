@@ -69,7 +69,11 @@ static TnValue like(TnState *st, TnValue *a, int dtype_slot, TnValue fill)
     if (!x || arg_dtype(st, a[dtype_slot], &dt) < 0)
         return tn_undef();
     TnDType d = dt < 0 ? x->dtype : (TnDType)dt;
-    TnTensor *t = tensor_full(st, d, x->ndim, x->sizes, fill);
+    TnTensor *t = tensor_empty_result(st, d, x->ndim, x->sizes, 1, &x); /* keeps x's layout */
+    if (t && tensor_fill_(st, t, fill) < 0) {
+        tn_obj_decref(t);
+        t = NULL;
+    }
     return api_finish_new(st, t, a[dtype_slot + 2]);
 }
 
@@ -1279,7 +1283,7 @@ NATIVE(api_contiguous)
 NATIVE(api_clone)
 {
     TnTensor *x = arg_tensor(st, a[0], "clone", "input");
-    TnTensor *c = x ? tensor_clone(st, x) : NULL;
+    TnTensor *c = x ? tensor_clone_layout(st, x, x->dtype) : NULL;
     if (c)
         c->requires_grad = x->requires_grad;
     return ret_t(c);
@@ -1302,7 +1306,7 @@ NATIVE(api_requires_grad_)
 }
 static TnValue cast(TnState *st, TnValue *a, TnDType dt)
 {
-    TnTensor *r = tensor_to(st, SELF, dt);
+    TnTensor *r = SELF->dtype == dt ? tensor_to(st, SELF, dt) : tensor_clone_layout(st, SELF, dt);
     if (r && r != SELF)
         r->requires_grad = SELF->requires_grad && DT_IS_FLOAT(dt);
     return ret_t(r);
