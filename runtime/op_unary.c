@@ -20,7 +20,7 @@ static int unary_dtypes(TnState *st, TnUnaryOp op, TnDType in, TnDType *compute,
                             "operator instead.");
     if ((op == UN_SQUARE || op == UN_RELU) && in == DT_BOOL)
         c = DT_INT64;
-    if (!k_unary_loops[op][c])
+    if (!k_unary_loops[op][c] || (op == UN_ABS && in == DT_BOOL))
         return tn_raise_int(st, tn_RuntimeError, "\"%s_cpu\" not implemented for '%s'",
                             un_names[op], tn_dtype_info[c].cname);
     *compute = c;

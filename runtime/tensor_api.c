@@ -1693,7 +1693,11 @@ static TnValue tensor_unop(TnState *st, int op, TnValue a)
     switch (op) {
     case UOP_NEG: return ret_t(op_unary(st, UN_NEG, t));
     case UOP_POS: return tn_ref(a);
-    case UOP_INVERT: return ret_t(op_unary(st, UN_BITNOT, t));
+    case UOP_INVERT:
+        if (DT_IS_FLOAT(t->dtype)) /* Tensor.__invert__ checks before the kernel */
+            return tn_raise(st, tn_TypeError, "~ (operator.invert) is only implemented on integer "
+                                              "and Boolean-type tensors");
+        return ret_t(op_unary(st, UN_BITNOT, t));
     default: return tn_notimpl();
     }
 }
