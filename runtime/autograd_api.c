@@ -884,6 +884,7 @@ static void grad_mode_dealloc(TnObject *o)
 
 #define GRAD_MODE_TYPE(var, nm, ctor)                                                          \
     static TnType var = {.name = nm,                                                           \
+                         .module = "torch.autograd.grad_mode",                                 \
                          .dealloc = grad_mode_dealloc,                                         \
                          .repr = grad_mode_repr,                                               \
                          .call = grad_mode_call_slot,                                          \

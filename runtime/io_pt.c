@@ -4,6 +4,7 @@
 #include "types.h"
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const storage_names[DT_NTYPES] = {
     [DT_BOOL] = "BoolStorage",     [DT_INT32] = "IntStorage",     [DT_INT64] = "LongStorage",
@@ -339,6 +340,26 @@ static void archive_name(const char *path, char *out, size_t cap)
     out[n] = 0;
 }
 
+/* torch.save checks the target's folder before writing, with its own RuntimeError. */
+static int check_parent_dir(TnState *st, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return 0;
+    size_t n = (size_t)(slash - path);
+    char *dir = tn_malloc(n + 1);
+    if (!dir)
+        return tn_no_memory(st), -1;
+    memcpy(dir, path, n);
+    dir[n] = 0;
+    struct stat sb;
+    int rc = stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode)
+                 ? 0
+                 : tn_raise_int(st, tn_RuntimeError, "Parent directory %s does not exist.", dir);
+    tn_free(dir);
+    return rc;
+}
+
 static int write_archive(TnState *st, PtSave *S, Pickler *p, const char *path)
 {
     char prefix[256], name[400];
@@ -352,7 +373,7 @@ static int write_archive(TnState *st, PtSave *S, Pickler *p, const char *path)
     }
     snprintf(name, sizeof name, "%s/version", prefix);
     ok = ok && zip_add(&z, name, "3\n", 2) && zip_finish(&z);
-    int rc = ok ? io_write_atomic(st, path, z.out.p, z.out.n)
+    int rc = ok ? (check_parent_dir(st, path) < 0 ? -1 : io_write_atomic(st, path, z.out.p, z.out.n))
                 : tn_raise_int(st, tn_RuntimeError, "torch.save: out of memory or archive over 4 GiB");
     zip_writer_free(&z);
     return rc;

@@ -296,7 +296,12 @@ static int parse_header(Json *j, Entries *es)
 static int by_begin(const void *a, const void *b)
 {
     const StEntry *x = a, *y = b;
-    return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : strcmp(x->name, y->name);
+    /* an empty tensor shares its begin with the next one: it must come first */
+    if (x->begin != y->begin)
+        return x->begin < y->begin ? -1 : 1;
+    if (x->end != y->end)
+        return x->end < y->end ? -1 : 1;
+    return strcmp(x->name, y->name);
 }
 
 static int by_name(const void *a, const void *b)

@@ -62,6 +62,8 @@ TnTensor *sparse_coo_tensor(TnState *st, TnTensor *indices, TnTensor *values, in
                             const int64_t *sizes);
 TnTensor *sparse_from_dense(TnState *st, TnTensor *t, int64_t sparse_dim);
 TnTensor *sparse_to_dense(TnState *st, TnTensor *s);
+/* transpose(a, b) of two sparse dims (wrapped, a != b). */
+TnTensor *sparse_transpose(TnState *st, TnTensor *s, int a, int b);
 TnTensor *sparse_coalesce(TnState *st, TnTensor *s);
 /* sparse @ dense: dense (torch.sparse.mm, torch.mm) or sparse (torch.smm). */
 TnTensor *sparse_mm(TnState *st, TnTensor *s, TnTensor *d, bool sparse_result);

@@ -264,6 +264,12 @@ TnValue ndarray_from_object(TnState *st, TnValue obj, int dtype, bool copy)
         tn_obj_decref(src);
         return ndarray_new(st, r, false);
     }
+    if (IS_RANGE(obj)) { /* np.array(range(n)) holds the range's ints */
+        TnValue items = list_from_iterable(st, obj);
+        TnValue r = IS_UNDEF(items) ? items : ndarray_from_object(st, items, dtype, copy);
+        tn_decref(items);
+        return r;
+    }
     int kind = -1;
     if (dtype < 0 && infer(st, obj, 0, &kind) < 0)
         return tn_undef();
@@ -852,6 +858,7 @@ static TnValue ndarray_construct(TnState *st, TnType *type, const TnValue *args,
 TnType tn_ndarray_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "ndarray",
+    .module = "numpy",
     .dealloc = ndarray_dealloc,
     .repr = ndarray_repr,
     .str = ndarray_str,

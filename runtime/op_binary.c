@@ -178,7 +178,8 @@ TnTensor *op_binary(TnState *st, TnBinaryOp op, TnOperand a, TnOperand b)
     TnTensor *out = NULL;
     if (prepare(st, a, compute, &pa) < 0 || prepare(st, b, compute, &pb) < 0)
         goto done;
-    out = tensor_empty(st, outdt, nd, shape);
+    TnTensor *ops[2] = {a.t, b.t};
+    out = tensor_empty_result(st, outdt, nd, shape, 2, ops);
     if (out && run_kernel(st, op, compute, out, &pa, &pb, true) < 0) {
         tn_obj_decref(out);
         out = NULL;

@@ -2,6 +2,7 @@
  * index ops gather, scatter, index_select, masked_fill/select, nonzero, take. */
 #include "tensor.h"
 #include "types.h"
+#include <stdio.h>
 #include <string.h>
 
 /* Storage offset (in elements) of flat row-major element i of a (sizes, strides). */
@@ -127,6 +128,21 @@ static int replace_view(Indexing *ix, TnTensor *t)
     return 0;
 }
 
+/* PyTorch's IndexError for index tensors that do not broadcast, listing every shape. */
+static int broadcast_mismatch(TnState *st, const Indexing *ix)
+{
+    char msg[TN_MAX_DIMS * TN_SHAPE_STR], one[TN_SHAPE_STR];
+    size_t len = 0;
+    msg[0] = 0;
+    for (int k = 0; k < ix->nadv && len < sizeof msg; k++)
+        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", k ? ", " : "",
+                                shape_str(one, ix->idx[k]->ndim, ix->idx[k]->sizes));
+    return tn_raise_int(st, tn_IndexError,
+                        "shape mismatch: indexing tensors could not be broadcast together with "
+                        "shapes %s",
+                        msg);
+}
+
 /* Applies the basic items of key to x and collects the advanced ones. */
 static int parse_index(TnState *st, TnTensor *x, TnValue key, Indexing *ix)
 {
@@ -168,7 +184,7 @@ static int parse_index(TnState *st, TnTensor *x, TnValue key, Indexing *ix)
             if (k < -size || k >= size)
                 return tn_raise_int(st, tn_IndexError,
                                     "index %lld is out of bounds for dimension %d with size %lld",
-                                    (long long)k, real, (long long)size);
+                                    (long long)k, (int)i, (long long)size); /* PyTorch names the item's position */
             if (replace_view(ix, op_select(st, v, d, k)) < 0)
                 return -1;
             real++;
@@ -258,8 +274,7 @@ static int parse_index(TnState *st, TnTensor *x, TnValue key, Indexing *ix)
         if (shape_broadcast(st, ix->bnd, ix->bshape, ix->idx[k]->ndim, ix->idx[k]->sizes, &nd,
                             sh) < 0) {
             tn_clear_error(st);
-            return tn_raise_int(st, tn_IndexError,
-                                "shape mismatch: indexing tensors could not be broadcast together");
+            return broadcast_mismatch(st, ix);
         }
         ix->bnd = nd;
         memcpy(ix->bshape, sh, sizeof sh);
@@ -486,11 +501,14 @@ TnTensor *op_index_select(TnState *st, TnTensor *x, int64_t dim, TnTensor *index
     for (int64_t j = 0; out && j < n; j++) {
         int64_t i = ((int64_t *)idx->storage->data)[idx->offset +
                                                     j * (idx->ndim ? idx->strides[0] : 0)];
-        if (i < -size || i >= size) {
+        if (i < 0 || i >= size) { /* index_select takes no negative indices */
             tn_obj_decref(out);
-            out = tn_raise_ptr(st, tn_RuntimeError,
-                               "INDICES element is out of DATA bounds, id=%lld axis_dim=%lld",
-                               (long long)i, (long long)size);
+            /* PyTorch's kernels differ: dim 1 of a >= 2-D tensor has its own check */
+            out = x->ndim > 1 && d == 1
+                      ? tn_raise_ptr(st, tn_RuntimeError,
+                                     "INDICES element is out of DATA bounds, id=%lld axis_dim=%lld",
+                                     (long long)i, (long long)size)
+                      : tn_raise_ptr(st, tn_IndexError, "index out of range in self");
             break;
         }
         if (x->ndim == 0) {
@@ -644,7 +662,8 @@ TnTensor *op_masked_fill(TnState *st, TnTensor *x, TnTensor *mask, TnOperand val
     TnValue v = value.t ? tensor_get_flat(value.t, 0) : value.s;
     int nd;
     int64_t shape[TN_MAX_DIMS];
-    if (shape_broadcast(st, x->ndim, x->sizes, mask->ndim, mask->sizes, &nd, shape) < 0)
+    /* mask first: PyTorch's broadcast error names the mask as tensor a */
+    if (shape_broadcast(st, mask->ndim, mask->sizes, x->ndim, x->sizes, &nd, shape) < 0)
         return NULL;
     TnTensor *out;
     if (inplace) {

@@ -47,7 +47,8 @@ TnTensor *op_where(TnState *st, TnTensor *cond, TnOperand a, TnOperand b)
     if (!tb || shape_broadcast(st, cond->ndim, cond->sizes, ta->ndim, ta->sizes, &n1, s1) < 0 ||
         shape_broadcast(st, n1, s1, tb->ndim, tb->sizes, &n2, s2) < 0)
         goto done;
-    out = tensor_empty(st, dt, n2, s2);
+    TnTensor *layout[3] = {cond, a.t, b.t};
+    out = tensor_empty_result(st, dt, n2, s2, 3, layout);
     if (out) {
         TnIter it;
         int es = DT_SIZE(dt);
@@ -109,6 +110,22 @@ TnTensor *op_clamp(TnState *st, TnTensor *x, TnOperand lo, TnOperand hi, TnTenso
 /* ------------------------------------------------------------------- lerp */
 TnTensor *op_lerp(TnState *st, TnTensor *a, TnTensor *b, TnOperand w)
 {
+    /* dtypes must agree (no promotion), then shapes broadcast in PyTorch's operand order */
+    static const char *const ctype[] = {[DT_FLOAT32] = "float", [DT_FLOAT64] = "double",
+                                        [DT_INT64] = "long int", [DT_INT32] = "int",
+                                        [DT_BOOL] = "bool"};
+    if (b->dtype != a->dtype || (w.t && w.t->dtype != a->dtype))
+        return tn_raise_ptr(st, tn_RuntimeError, "expected dtype %s for `%s` but got dtype %s",
+                            ctype[a->dtype], b->dtype != a->dtype ? "end" : "weight",
+                            ctype[b->dtype != a->dtype ? b->dtype : w.t->dtype]);
+    int nd, nd2;
+    int64_t shape[TN_MAX_DIMS], shape2[TN_MAX_DIMS];
+    if (shape_broadcast(st, a->ndim, a->sizes, b->ndim, b->sizes, &nd, shape) < 0 ||
+        (w.t && shape_broadcast(st, nd, shape, w.t->ndim, w.t->sizes, &nd2, shape2) < 0))
+        return NULL;
+    if (!DT_IS_FLOAT(a->dtype))
+        return tn_raise_ptr(st, tn_RuntimeError, "\"lerp_kernel_%s\" not implemented for '%s'",
+                            w.t ? "tensor" : "scalar", tn_dtype_info[a->dtype].cname);
     TnTensor *diff = op_sub(st, b, a);
     if (!diff)
         return NULL;

@@ -603,6 +603,9 @@ static bool pair_before(const Pair *a, const Pair *b, bool desc)
     return desc ? a->v > b->v : a->v < b->v;
 }
 
+/* How a row is ordered: stable (merge sort), std::sort, or topk's selection. */
+typedef enum { SORT_STABLE, SORT_STD, SORT_TOPK, SORT_TOPK_SORTED } SortHow;
+
 /* Stable merge sort of n pairs using tmp. */
 static void merge_sort(Pair *p, Pair *tmp, int64_t n, bool desc)
 {
@@ -621,10 +624,235 @@ static void merge_sort(Pair *p, Pair *tmp, int64_t n, bool desc)
     memcpy(p, tmp, sizeof(Pair) * (size_t)n);
 }
 
-/* Sorts every row along dim and keeps the first k of each: values, indices. */
-static int sort_k(TnState *st, TnTensor *x, int64_t dim, bool desc, int64_t k, TnTensor **values,
-                  TnTensor **indices)
+/* The tie order of PyTorch's CPU sort and topk is that of the C++ standard library it
+ * calls (std::sort, std::nth_element, std::partial_sort from libstdc++), so equal keys
+ * come out in the same order only if the same algorithms run. What follows mirrors
+ * libstdc++'s introsort/introselect/heap-select step for step. */
+typedef struct {
+    bool desc;
+} PairCmp;
+
+#define LESS(a, b) pair_before((a), (b), c->desc)
+#define SORT_THRESHOLD 16
+
+static void pair_swap(Pair *a, Pair *b)
 {
+    Pair t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void push_heap(Pair *f, int64_t hole, int64_t top, Pair v, const PairCmp *c)
+{
+    int64_t parent = (hole - 1) / 2;
+    while (hole > top && LESS(&f[parent], &v)) {
+        f[hole] = f[parent];
+        hole = parent;
+        parent = (hole - 1) / 2;
+    }
+    f[hole] = v;
+}
+
+static void adjust_heap(Pair *f, int64_t hole, int64_t len, Pair v, const PairCmp *c)
+{
+    int64_t top = hole, child = hole;
+    while (child < (len - 1) / 2) {
+        child = 2 * (child + 1);
+        if (LESS(&f[child], &f[child - 1]))
+            child--;
+        f[hole] = f[child];
+        hole = child;
+    }
+    if ((len & 1) == 0 && child == (len - 2) / 2) {
+        child = 2 * (child + 1);
+        f[hole] = f[child - 1];
+        hole = child - 1;
+    }
+    push_heap(f, hole, top, v, c);
+}
+
+static void make_heap(Pair *f, int64_t len, const PairCmp *c)
+{
+    if (len < 2)
+        return;
+    for (int64_t parent = (len - 2) / 2;; parent--) {
+        adjust_heap(f, parent, len, f[parent], c);
+        if (parent == 0)
+            return;
+    }
+}
+
+static void pop_heap(Pair *f, int64_t len, Pair *result, const PairCmp *c)
+{
+    Pair v = *result;
+    *result = f[0];
+    adjust_heap(f, 0, len, v, c);
+}
+
+/* Heap-select the smallest `mid` of [0, n) into [0, mid) (std::__heap_select). */
+static void heap_select(Pair *f, int64_t mid, int64_t n, const PairCmp *c)
+{
+    make_heap(f, mid, c);
+    for (int64_t i = mid; i < n; i++)
+        if (LESS(&f[i], &f[0]))
+            pop_heap(f, mid, &f[i], c);
+}
+
+static void sort_heap(Pair *f, int64_t n, const PairCmp *c)
+{
+    while (n > 1) {
+        n--;
+        pop_heap(f, n, &f[n], c);
+    }
+}
+
+static void move_median_to_first(Pair *r, Pair *a, Pair *b, Pair *m, const PairCmp *c)
+{
+    if (LESS(a, b)) {
+        if (LESS(b, m))
+            pair_swap(r, b);
+        else if (LESS(a, m))
+            pair_swap(r, m);
+        else
+            pair_swap(r, a);
+    } else if (LESS(a, m)) {
+        pair_swap(r, a);
+    } else if (LESS(b, m)) {
+        pair_swap(r, m);
+    } else {
+        pair_swap(r, b);
+    }
+}
+
+/* Median-of-three pivot moved to f[0], then Hoare partition of [1, n); returns the cut. */
+static int64_t partition_pivot(Pair *f, int64_t n, const PairCmp *c)
+{
+    move_median_to_first(&f[0], &f[1], &f[n / 2], &f[n - 1], c);
+    int64_t lo = 1, hi = n;
+    for (;;) {
+        while (LESS(&f[lo], &f[0]))
+            lo++;
+        hi--;
+        while (LESS(&f[0], &f[hi]))
+            hi--;
+        if (!(lo < hi))
+            return lo;
+        pair_swap(&f[lo], &f[hi]);
+        lo++;
+    }
+}
+
+static void linear_insert(Pair *f, int64_t i, const PairCmp *c)
+{
+    Pair v = f[i];
+    while (LESS(&v, &f[i - 1])) {
+        f[i] = f[i - 1];
+        i--;
+    }
+    f[i] = v;
+}
+
+static void insertion_sort(Pair *f, int64_t n, const PairCmp *c)
+{
+    for (int64_t i = 1; i < n; i++) {
+        if (LESS(&f[i], &f[0])) {
+            Pair v = f[i];
+            memmove(f + 1, f, sizeof(Pair) * (size_t)i);
+            f[0] = v;
+        } else {
+            linear_insert(f, i, c);
+        }
+    }
+}
+
+static int64_t floor_log2(int64_t n)
+{
+    int64_t k = 0;
+    while (n > 1) {
+        n >>= 1;
+        k++;
+    }
+    return k;
+}
+
+static void introsort_loop(Pair *f, int64_t n, int64_t depth, const PairCmp *c)
+{
+    while (n > SORT_THRESHOLD) {
+        if (depth == 0) {
+            heap_select(f, n, n, c);
+            sort_heap(f, n, c);
+            return;
+        }
+        depth--;
+        int64_t cut = partition_pivot(f, n, c);
+        introsort_loop(f + cut, n - cut, depth, c);
+        n = cut;
+    }
+}
+
+/* std::sort */
+static void std_sort(Pair *f, int64_t n, const PairCmp *c)
+{
+    if (n < 2)
+        return;
+    introsort_loop(f, n, 2 * floor_log2(n), c);
+    if (n > SORT_THRESHOLD) {
+        insertion_sort(f, SORT_THRESHOLD, c);
+        for (int64_t i = SORT_THRESHOLD; i < n; i++)
+            linear_insert(f, i, c);
+    } else {
+        insertion_sort(f, n, c);
+    }
+}
+
+/* std::nth_element(f, f + nth, f + n) */
+static void std_nth_element(Pair *f, int64_t nth, int64_t n, const PairCmp *c)
+{
+    if (n == 0 || nth == n)
+        return;
+    int64_t depth = 2 * floor_log2(n);
+    while (n > 3) {
+        if (depth == 0) {
+            heap_select(f, nth + 1, n, c);
+            pair_swap(&f[0], &f[nth]);
+            return;
+        }
+        depth--;
+        int64_t cut = partition_pivot(f, n, c);
+        if (cut <= nth) {
+            f += cut;
+            nth -= cut;
+            n -= cut;
+        } else {
+            n = cut;
+        }
+    }
+    insertion_sort(f, n, c);
+}
+
+/* PyTorch's topk row: partial_sort when k is small against n, else nth_element and
+ * (if sorted) std::sort of the first k - 1. */
+static void topk_row(Pair *f, int64_t n, int64_t k, bool sorted, const PairCmp *c)
+{
+    if (k == 0)
+        return;
+    if (k * 64 <= n) {
+        heap_select(f, k, n, c);
+        sort_heap(f, k, c);
+    } else {
+        std_nth_element(f, k - 1, n, c);
+        if (sorted)
+            std_sort(f, k - 1, c);
+    }
+}
+
+#undef LESS
+
+/* Sorts every row along dim and keeps the first k of each: values, indices. */
+static int sort_k(TnState *st, TnTensor *x, int64_t dim, bool desc, int64_t k, SortHow how,
+                  TnTensor **values, TnTensor **indices)
+{
+    PairCmp cmp = {desc};
     int d;
     if (tensor_wrap_dim(st, dim, x->ndim, &d) < 0)
         return -1;
@@ -657,7 +885,12 @@ static int sort_k(TnState *st, TnTensor *x, int64_t dim, bool desc, int64_t k, T
             p[i].v = in[row * n + i];
             p[i].i = i;
         }
-        merge_sort(p, p + n, n, desc);
+        if (how == SORT_STABLE)
+            merge_sort(p, p + n, n, desc);
+        else if (how == SORT_STD)
+            std_sort(p, n, &cmp);
+        else
+            topk_row(p, n, k, how == SORT_TOPK_SORTED, &cmp);
         for (int64_t i = 0; i < k; i++) {
             vo[row * k + i] = p[i].v;
             io[row * k + i] = p[i].i;
@@ -679,17 +912,18 @@ static int sort_k(TnState *st, TnTensor *x, int64_t dim, bool desc, int64_t k, T
     return 0;
 }
 
-int op_sort(TnState *st, TnTensor *x, int64_t dim, bool descending, TnTensor **values,
-            TnTensor **indices)
+int op_sort(TnState *st, TnTensor *x, int64_t dim, bool descending, bool stable,
+            TnTensor **values, TnTensor **indices)
 {
     int d;
     if (tensor_wrap_dim(st, dim, x->ndim, &d) < 0)
         return -1;
-    return sort_k(st, x, d, descending, x->ndim ? x->sizes[d] : 1, values, indices);
+    return sort_k(st, x, d, descending, x->ndim ? x->sizes[d] : 1,
+                  stable ? SORT_STABLE : SORT_STD, values, indices);
 }
 
-int op_topk(TnState *st, TnTensor *x, int64_t k, int64_t dim, bool largest, TnTensor **values,
-            TnTensor **indices)
+int op_topk(TnState *st, TnTensor *x, int64_t k, int64_t dim, bool largest, bool sorted,
+            TnTensor **values, TnTensor **indices)
 {
     int d;
     if (tensor_wrap_dim(st, dim, x->ndim, &d) < 0)
@@ -697,5 +931,5 @@ int op_topk(TnState *st, TnTensor *x, int64_t k, int64_t dim, bool largest, TnTe
     int64_t n = x->ndim ? x->sizes[d] : 1;
     if (k < 0 || k > n)
         return tn_raise_int(st, tn_RuntimeError, "selected index k out of range");
-    return sort_k(st, x, d, largest, k, values, indices);
+    return sort_k(st, x, d, largest, k, sorted ? SORT_TOPK_SORTED : SORT_TOPK, values, indices);
 }

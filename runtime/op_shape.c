@@ -1,5 +1,6 @@
 /* op_shape.c: movement ops. Views rewrite (sizes, strides, offset) and share
  * storage; cat/stack/flip/roll/repeat/diag/tril copy. */
+#include "linalg.h"
 #include "tensor.h"
 #include <string.h>
 
@@ -148,6 +149,33 @@ TnTensor *op_flatten(TnState *st, TnTensor *t, int64_t start, int64_t end)
     return op_reshape(st, t, nd, shape);
 }
 
+/* unflatten's own messages for sizes that cannot split dim d (PyTorch words them
+ * differently from view's). */
+static int unflatten_check(TnState *st, const TnTensor *t, int d, int n, const int64_t *sizes)
+{
+    char b[TN_SHAPE_STR];
+    int64_t prod = 1, size = t->sizes[d];
+    int inferred = 0;
+    if (n == 0)
+        return tn_raise_int(st, tn_RuntimeError, "unflatten: sizes must be non-empty");
+    for (int i = 0; i < n; i++) {
+        if (sizes[i] == -1)
+            inferred++;
+        else if (sizes[i] < 0 || __builtin_mul_overflow(prod, sizes[i], &prod))
+            return 0; /* the generic shape checks word these */
+    }
+    if (inferred > 1)
+        return tn_raise_int(st, tn_RuntimeError,
+                            "unflatten got an unexpected error:\nonly one dimension can be "
+                            "inferred");
+    if (inferred ? prod == 0 || size % prod != 0 : prod != size)
+        return tn_raise_int(st, tn_RuntimeError,
+                            "unflatten: Provided sizes %s don't multiply up to the size of dim "
+                            "%d (%lld) in the input tensor",
+                            shape_str(b, n, sizes), d, (long long)size);
+    return 0;
+}
+
 TnTensor *op_unflatten(TnState *st, TnTensor *t, int64_t dim, int n, const int64_t *sizes_in)
 {
     int d0;
@@ -155,20 +183,7 @@ TnTensor *op_unflatten(TnState *st, TnTensor *t, int64_t dim, int n, const int64
         return NULL;
     int64_t sizes[TN_MAX_DIMS], shape[TN_MAX_DIMS];
     memcpy(sizes, sizes_in, sizeof(int64_t) * (size_t)n);
-    /* without a -1, PyTorch names the mismatch in unflatten's own words */
-    int64_t prod = 1;
-    bool infer = false;
-    char buf[TN_SHAPE_STR];
-    for (int i = 0; i < n; i++) {
-        infer |= sizes[i] == -1;
-        prod *= sizes[i];
-    }
-    if (!infer && prod != t->sizes[d0])
-        return tn_raise_ptr(st, tn_RuntimeError,
-                            "unflatten: Provided sizes %s don't multiply up to the size of dim "
-                            "%d (%lld) in the input tensor",
-                            shape_str(buf, n, sizes), d0, (long long)t->sizes[d0]);
-    if (op_infer_shape(st, n, sizes, t->sizes[d0]) < 0)
+    if (unflatten_check(st, t, d0, n, sizes) < 0 || op_infer_shape(st, n, sizes, t->sizes[d0]) < 0)
         return NULL;
     int nd = 0;
     for (int d = 0; d < d0; d++)
@@ -244,6 +259,8 @@ TnTensor *op_transpose(TnState *st, TnTensor *t, int64_t d0, int64_t d1)
     int a, b;
     if (tensor_wrap_dim(st, d0, t->ndim, &a) < 0 || tensor_wrap_dim(st, d1, t->ndim, &b) < 0)
         return NULL;
+    if (t->sp_indices && a != b)
+        return sparse_transpose(st, t, a, b);
     int64_t sz[TN_MAX_DIMS], sd[TN_MAX_DIMS];
     memcpy(sz, t->sizes, sizeof sz);
     memcpy(sd, t->strides, sizeof sd);
@@ -763,10 +780,6 @@ TnTensor *op_repeat(TnState *st, TnTensor *t, int n, const int64_t *reps)
     for (int d = 0; d < n; d++) {
         int j = d - lead;
         int64_t s = j >= 0 ? t->sizes[j] : 1;
-        if (reps[d] < 0)
-            return tn_raise_ptr(st, tn_RuntimeError,
-                                "Trying to create tensor with negative dimension %lld",
-                                (long long)reps[d]);
         xs[2 * d] = reps[d];
         xd[2 * d] = 0;
         xs[2 * d + 1] = s;
@@ -774,6 +787,9 @@ TnTensor *op_repeat(TnState *st, TnTensor *t, int n, const int64_t *reps)
         if (__builtin_mul_overflow(reps[d], s, &out[d]))
             return tn_raise_ptr(st, tn_RuntimeError, "numel: integer multiplication overflow");
     }
+    int64_t numel;
+    if (tensor_check_sizes(st, n, out, &numel) < 0) /* negative repeats, named by result shape */
+        return NULL;
     TnTensor *v = alias(st, t, 2 * n, xs, xd, t->offset);
     if (!v)
         return NULL;
@@ -804,8 +820,7 @@ TnTensor *op_diag(TnState *st, TnTensor *t, int64_t k)
     if (t->ndim == 2)
         return op_diagonal(st, t, k, 0, 1); /* caller clones: diag() copies */
     if (t->ndim != 1)
-        return tn_raise_ptr(st, tn_RuntimeError, "diag(): Supports 1D or 2D tensors. Got %dD",
-                            t->ndim);
+        return tn_raise_ptr(st, tn_RuntimeError, "matrix or a vector expected");
     int64_t n = t->sizes[0] + (k < 0 ? -k : k);
     int64_t shape[2] = {n, n};
     TnTensor *out = tensor_zeros(st, t->dtype, 2, shape);
@@ -824,9 +839,12 @@ TnTensor *op_diag(TnState *st, TnTensor *t, int64_t k)
 /* tril (upper=false) or triu: zero the other triangle of the last two dims. */
 TnTensor *op_tri(TnState *st, TnTensor *t, int64_t k, bool upper)
 {
-    if (t->ndim < 2)
-        return tn_raise_ptr(st, tn_RuntimeError, "%s: input tensor must have at least 2 dimensions",
-                            upper ? "triu" : "tril");
+    int rows_dim;
+    if (t->ndim == 0) /* PyTorch's own complaint is about wrapping dim -2 */
+        return tn_raise_ptr(st, tn_IndexError,
+                            "Dimension specified as -2 but tensor has no dimensions");
+    if (tensor_wrap_dim(st, -2, t->ndim, &rows_dim) < 0)
+        return NULL;
     TnTensor *out = tensor_clone(st, t);
     if (!out)
         return NULL;

@@ -20,7 +20,7 @@ static int unary_dtypes(TnState *st, TnUnaryOp op, TnDType in, TnDType *compute,
                             "operator instead.");
     if ((op == UN_SQUARE || op == UN_RELU) && in == DT_BOOL)
         c = DT_INT64;
-    if (!k_unary_loops[op][c])
+    if (!k_unary_loops[op][c] || (op == UN_ABS && in == DT_BOOL))
         return tn_raise_int(st, tn_RuntimeError, "\"%s_cpu\" not implemented for '%s'",
                             un_names[op], tn_dtype_info[c].cname);
     *compute = c;
@@ -52,7 +52,7 @@ TnTensor *op_unary(TnState *st, TnUnaryOp op, TnTensor *x)
     TnTensor *in = tensor_to(st, x, compute);
     if (!in)
         return NULL;
-    TnTensor *out = tensor_empty(st, outdt, x->ndim, x->sizes);
+    TnTensor *out = tensor_empty_result(st, outdt, x->ndim, x->sizes, 1, &x);
     if (out && !run(op, compute, out, in, true)) {
         tn_obj_decref(out);
         out = NULL;

@@ -139,7 +139,9 @@ static void fmt_init(Fmt *f, PView v, bool summarize)
             f->sci_mode = ratio > 1000. || f->amax > 1.e8 || f->amin < 1.e-4;
         visit(v, summarize, f, scan_elem, 1);
     }
-    if (f->floating && tn_print_opts.sci_mode >= 0)
+    /* PyTorch's formatter returns early when no element is finite and nonzero, before
+     * the sci_mode option applies: zeros print as `0.` even with sci_mode=True */
+    if (f->floating && f->any && tn_print_opts.sci_mode >= 0)
         f->sci_mode = tn_print_opts.sci_mode;
 }
 

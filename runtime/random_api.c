@@ -139,7 +139,8 @@ static TnValue rand_like(TnState *st, TnValue *a, FillKind kind, const char *fn)
     int dt;
     if (!x || arg_dtype(st, a[1], &dt) < 0)
         return tn_undef();
-    TnTensor *t = tensor_empty(st, dt < 0 ? x->dtype : (TnDType)dt, x->ndim, x->sizes);
+    TnTensor *t = tensor_empty_result(st, dt < 0 ? x->dtype : (TnDType)dt, x->ndim, x->sizes, 1,
+                                      &x); /* x's layout; filled in memory order */
     if (t && rand_fill(st, t, kind, 0, 1) < 0) {
         tn_obj_decref(t);
         return tn_undef();
@@ -342,42 +343,94 @@ NATIVE(api_multinomial)
 }
 
 /* ------------------------------------------------------------- bernoulli */
-NATIVE(api_bernoulli_)
+/* Fills t with 0/1 drawn with the scalar probability p: one u64 per element whatever
+ * t's dtype (the values are drawn as float64, then cast). */
+static int bernoulli_scalar_fill(TnState *st, TnTensor *t, double p)
 {
-    double p;
-    TnTensor *t = SELF;
-    if (arg_double(st, a[1], &p) < 0)
-        return tn_undef();
     if (!(p >= 0 && p <= 1))
-        return tn_raise(st, tn_RuntimeError, "bernoulli_ expects p to be in [0, 1], but got p=%g",
-                        p);
-    /* any output dtype draws one u64 per element; the 0/1 values are then cast */
+        return tn_raise_int(st, tn_RuntimeError,
+                            "bernoulli_ expects p to be in [0, 1], but got p=%g", p);
     TnTensor *c = tensor_empty(st, DT_FLOAT64, t->ndim, t->sizes);
     if (!c)
-        return tn_undef();
+        return -1;
     rng_bernoulli_scalar_f64(rng_default(), (double *)tensor_ptr(c), tensor_numel(c), p);
     int rc = tensor_copy_(st, t, c);
     tn_obj_decref(c);
-    return rc < 0 ? tn_undef() : tn_ref(a[0]);
+    return rc;
 }
 
+/* A fresh tensor of p's dtype and the given shape, each element 1 with probability p
+ * (p broadcast to the shape): one draw per element in p's precision, as PyTorch's
+ * bernoulli_tensor kernel does. */
+static TnTensor *bernoulli_draw(TnState *st, TnTensor *p, int nd, const int64_t *sizes)
+{
+    if (!DT_IS_FLOAT(p->dtype))
+        return tn_raise_ptr(st, tn_RuntimeError,
+                             "\"bernoulli_tensor_cpu_p_\" not implemented for '%s'",
+                             tn_dtype_info[p->dtype].cname);
+    TnTensor *e = tensor_expand_to(st, p, nd, sizes);
+    TnTensor *pc = e ? tensor_contiguous(st, e) : NULL;
+    tn_obj_decref(e);
+    if (!pc)
+        return NULL;
+    int64_t n = tensor_numel(pc);
+    bool ok = true;
+    if (p->dtype == DT_FLOAT32) {
+        const float *pv = (const float *)tensor_ptr(pc);
+        for (int64_t i = 0; i < n && ok; i++)
+            ok = pv[i] >= 0 && pv[i] <= 1;
+    } else {
+        const double *pv = (const double *)tensor_ptr(pc);
+        for (int64_t i = 0; i < n && ok; i++)
+            ok = pv[i] >= 0 && pv[i] <= 1;
+    }
+    TnTensor *out = ok ? tensor_empty(st, p->dtype, nd, sizes) : NULL;
+    if (!ok)
+        tn_raise(st, tn_RuntimeError,
+                 "Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
+                 "message be improved?  If so, please report an enhancement request to "
+                 "PyTorch.)");
+    else if (out && p->dtype == DT_FLOAT32)
+        rng_bernoulli_f32(rng_default(), (float *)tensor_ptr(out), (float *)tensor_ptr(pc), n);
+    else if (out)
+        rng_bernoulli_f64(rng_default(), (double *)tensor_ptr(out), (double *)tensor_ptr(pc), n);
+    tn_obj_decref(pc);
+    return out;
+}
+
+/* t.bernoulli_(p): p a number or a tensor of probabilities broadcastable to t. */
+NATIVE(api_bernoulli_)
+{
+    TnTensor *t = SELF;
+    if (IS_TENSOR(a[1])) {
+        TnTensor *r = bernoulli_draw(st, AS_TENSOR(a[1]), t->ndim, t->sizes);
+        int rc = r ? tensor_copy_(st, t, r) : -1;
+        tn_obj_decref(r);
+        return rc < 0 ? tn_undef() : tn_ref(a[0]);
+    }
+    double p;
+    if (arg_double(st, a[1], &p) < 0 || bernoulli_scalar_fill(st, t, p) < 0)
+        return tn_undef();
+    return tn_ref(a[0]);
+}
+
+/* torch.bernoulli(input): input holds the probabilities; torch.bernoulli(input, p): a
+ * tensor like input filled with probability p. */
 NATIVE(api_bernoulli)
 {
     TnTensor *x = arg_tensor(st, a[0], "bernoulli", "input");
     if (!x)
         return tn_undef();
-    if (!DT_IS_FLOAT(x->dtype))
-        return tn_raise(st, tn_RuntimeError, "\"bernoulli_tensor_cpu_p_\" not implemented for '%s'",
-                        tn_dtype_info[x->dtype].cname);
-    TnTensor *p = tensor_contiguous(st, x);
-    TnTensor *out = p ? tensor_empty(st, x->dtype, x->ndim, x->sizes) : NULL;
-    if (out && x->dtype == DT_FLOAT32)
-        rng_bernoulli_f32(rng_default(), (float *)tensor_ptr(out), (float *)tensor_ptr(p),
-                          tensor_numel(p));
-    else if (out)
-        rng_bernoulli_f64(rng_default(), (double *)tensor_ptr(out), (double *)tensor_ptr(p),
-                          tensor_numel(p));
-    tn_obj_decref(p);
+    if (IS_UNDEF(a[1]))
+        return ret_t(bernoulli_draw(st, x, x->ndim, x->sizes));
+    double p;
+    if (arg_double(st, a[1], &p) < 0)
+        return tn_undef();
+    TnTensor *out = tensor_empty(st, x->dtype, x->ndim, x->sizes);
+    if (out && bernoulli_scalar_fill(st, out, p) < 0) {
+        tn_obj_decref(out);
+        out = NULL;
+    }
     return ret_t(out);
 }
 
@@ -407,13 +460,22 @@ static TnTensor *randint_tensor(TnState *st, int nd, const int64_t *sizes, int64
 
 NATIVE(api_randint)
 {
-    /* randint(high, size) or randint(low, high, size) */
+    /* randint(high, size) or randint(low, high, size), any of them by keyword */
     TnValue lo = a[0], hi = a[1], size = a[2];
     if (IS_UNDEF(size)) {
         size = hi;
         hi = lo;
         lo = tn_int(0);
+    } else if (IS_UNDEF(hi)) {
+        hi = lo;
+        lo = tn_int(0);
+    } else if (IS_UNDEF(lo)) {
+        lo = tn_int(0);
     }
+    if (IS_UNDEF(hi) || IS_UNDEF(size))
+        return tn_raise(st, tn_TypeError,
+                        "randint() missing required arguments: expected (high, size) or "
+                        "(low, high, size)");
     int64_t l, h;
     int nd, dt;
     int64_t sizes[TN_MAX_DIMS];
@@ -447,9 +509,7 @@ NATIVE(api_randperm)
     int dt;
     if (arg_int(st, a[0], &n, "n") < 0 || arg_dtype(st, a[1], &dt) < 0)
         return tn_undef();
-    if (n < 0)
-        return tn_raise(st, tn_RuntimeError, "n must be non-negative, got%lld", (long long)n);
-    TnTensor *t = tensor_empty(st, DT_INT64, 1, &n);
+    TnTensor *t = tensor_empty(st, DT_INT64, 1, &n); /* raises for n < 0 as PyTorch does */
     if (!t)
         return tn_undef();
     rng_randperm_i64(rng_default(), (int64_t *)tensor_ptr(t), n);
@@ -479,13 +539,13 @@ static const TnMethodDef random_functions[] = {
     {"randn", api_randn, "randn(*size, dtype=None, device=None, requires_grad=False, generator=None)", NULL, NULL},
     {"rand_like", api_rand_like, "rand_like(input, " LIKE_KW ")", NULL, NULL},
     {"randn_like", api_randn_like, "randn_like(input, " LIKE_KW ")", NULL, NULL},
-    {"randint", api_randint, "randint(low, high=?, size=?, *, dtype=None, device=None, requires_grad=False)", NULL, NULL},
+    {"randint", api_randint, "randint(low=?, high=?, size=?, *, dtype=None, device=None, requires_grad=False)", NULL, NULL},
     {"randint_like", api_randint_like, "randint_like(input, low, high=?, " LIKE_KW ")", NULL, NULL},
     {"randperm", api_randperm, "randperm(n, " LIKE_KW ")", NULL, NULL},
     {"normal", api_normal, "normal(mean, std=1.0, size=?, *, generator=None, dtype=None, device=None, requires_grad=False)", NULL, NULL},
     {"poisson", api_poisson, "poisson(input, generator=None)", NULL, NULL},
     {"multinomial", api_multinomial, "multinomial(input, num_samples, replacement=False, *, generator=None)", NULL, NULL},
-    {"bernoulli", api_bernoulli, "bernoulli(input, *, generator=None)", NULL, NULL},
+    {"bernoulli", api_bernoulli, "bernoulli(input, p=?, *, generator=None)", NULL, NULL},
     {"manual_seed", api_manual_seed, "manual_seed(seed)", NULL, NULL},
     {"initial_seed", api_initial_seed, "initial_seed()", NULL, NULL},
     {NULL},
@@ -495,7 +555,7 @@ static const TnMethodDef random_methods[] = {
     {"normal_", api_normal_, "normal_(self, mean=0.0, std=1.0, *, generator=None)", NULL, NULL},
     {"uniform_", api_uniform_, "uniform_(self, a=0.0, b=1.0, *, generator=None)", NULL, NULL},
     {"bernoulli_", api_bernoulli_, "bernoulli_(self, p=0.5, *, generator=None)", NULL, NULL},
-    {"bernoulli", api_bernoulli, "bernoulli(self, *, generator=None)", NULL, NULL},
+    {"bernoulli", api_bernoulli, "bernoulli(self, p=?, *, generator=None)", NULL, NULL},
     {"multinomial", api_multinomial, "multinomial(self, num_samples, replacement=False, *, generator=None)", NULL, NULL},
     {NULL},
 };

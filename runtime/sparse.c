@@ -40,6 +40,32 @@ TnTensor *sparse_new(TnState *st, TnTensor *indices, TnTensor *values, int ndim,
     return t;
 }
 
+/* s.transpose(a, b) of two sparse dims (a != b, both wrapped): the index rows swap, the
+ * values are shared, as PyTorch does it (the result is not marked coalesced). */
+TnTensor *sparse_transpose(TnState *st, TnTensor *s, int a, int b)
+{
+    int sd = sparse_dim_of(s);
+    if (a >= sd || b >= sd)
+        return tn_raise_ptr(st, tn_NotImplementedError,
+                            "transpose of the dense dims of a sparse tensor is not supported");
+    TnTensor *ind = tensor_clone(st, s->sp_indices);
+    if (!ind)
+        return NULL;
+    int64_t nnz = nnz_of(s), *p = (int64_t *)tensor_ptr(ind);
+    for (int64_t k = 0; k < nnz; k++) {
+        int64_t x = p[a * nnz + k];
+        p[a * nnz + k] = p[b * nnz + k];
+        p[b * nnz + k] = x;
+    }
+    int64_t sizes[TN_MAX_DIMS];
+    memcpy(sizes, s->sizes, sizeof(int64_t) * (size_t)s->ndim);
+    sizes[a] = s->sizes[b];
+    sizes[b] = s->sizes[a];
+    TnTensor *r = sparse_new(st, ind, s->sp_values, s->ndim, sizes, false);
+    tn_obj_decref(ind);
+    return r;
+}
+
 /* Index entry (d, k) of a contiguous int64 (sparse_dim, nnz) tensor. */
 static int64_t idx_at(const TnTensor *ind, int64_t nnz, int d, int64_t k)
 {

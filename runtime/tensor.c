@@ -180,6 +180,132 @@ TnTensor *tensor_empty_like(TnState *st, const TnTensor *t, TnDType dt)
     return tensor_empty(st, dt, t->ndim, t->sizes);
 }
 
+/* ------------------------------------------------- elementwise result layout */
+/* PyTorch's is_non_overlapping_and_dense: the elements tile one block of memory. */
+static bool dense_layout(const TnTensor *t)
+{
+    int perm[TN_MAX_DIMS], n = 0;
+    for (int d = 0; d < t->ndim; d++)
+        if (t->sizes[d] >= 2)
+            perm[n++] = d;
+    for (int i = 1; i < n; i++) /* by stride, ascending */
+        for (int j = i; j > 0 && t->strides[perm[j]] < t->strides[perm[j - 1]]; j--) {
+            int x = perm[j];
+            perm[j] = perm[j - 1];
+            perm[j - 1] = x;
+        }
+    int64_t want = 1;
+    for (int i = 0; i < n; i++) {
+        if (t->strides[perm[i]] != want)
+            return false;
+        want *= t->sizes[perm[i]];
+    }
+    return true;
+}
+
+/* Operand k's stride along result dim d (0 where it broadcasts), as TensorIterator sees it. */
+static int64_t op_stride(const TnTensor *t, int nd, const int64_t *sizes, int d)
+{
+    int j = d - (nd - t->ndim);
+    if (j < 0 || (t->sizes[j] == 1 && sizes[d] != 1))
+        return 0;
+    return t->strides[j];
+}
+
+/* TensorIterator's should_swap: >0 if dim a should move inside dim b, <0 if not, 0 unknown. */
+static int layout_cmp(int nops, TnTensor *const *ops, int nd, const int64_t *sizes, int a, int b)
+{
+    for (int k = 0; k < nops; k++) {
+        if (!ops[k])
+            continue;
+        int64_t sa = op_stride(ops[k], nd, sizes, a), sb = op_stride(ops[k], nd, sizes, b);
+        if (sa == 0 || sb == 0)
+            continue;
+        if (sa != sb)
+            return sa < sb ? -1 : 1;
+        if (sizes[a] > sizes[b])
+            return 1;
+    }
+    return 0;
+}
+
+void tensor_result_strides(int nd, const int64_t *sizes, int nops, TnTensor *const *ops,
+                           int64_t *strides)
+{
+    /* default: row-major */
+    int64_t s = 1;
+    for (int d = nd - 1; d >= 0; d--) {
+        strides[d] = s;
+        s *= sizes[d] > 1 ? sizes[d] : 1;
+    }
+    if (nd < 2)
+        return;
+    /* fast setups: operands all of the result's shape, all contiguous or all one dense layout */
+    bool same = true, contig = true, dense = true;
+    for (int k = 0; k < nops && same; k++) {
+        const TnTensor *t = ops[k];
+        same = t && t->ndim == nd && memcmp(t->sizes, sizes, sizeof(int64_t) * (size_t)nd) == 0;
+        contig = contig && same && tensor_is_contiguous(t);
+    }
+    if (same && contig)
+        return;
+    for (int k = 0; k < nops && same && dense; k++)
+        dense = dense_layout(ops[k]) &&
+                memcmp(ops[k]->strides, ops[0]->strides, sizeof(int64_t) * (size_t)nd) == 0;
+    if (same && dense) {
+        memcpy(strides, ops[0]->strides, sizeof(int64_t) * (size_t)nd);
+        return;
+    }
+    /* general: order dims fastest-first by the operands' strides (an insertion sort that
+     * stops at the first decided comparison, as TensorIterator's reorder_dimensions) */
+    int perm[TN_MAX_DIMS];
+    for (int i = 0; i < nd; i++)
+        perm[i] = nd - 1 - i;
+    for (int i = 1; i < nd; i++) {
+        int d1 = i;
+        for (int d0 = i - 1; d0 >= 0; d0--) {
+            int c = layout_cmp(nops, ops, nd, sizes, perm[d0], perm[d1]);
+            if (c > 0) {
+                int x = perm[d0];
+                perm[d0] = perm[d1];
+                perm[d1] = x;
+                d1 = d0;
+            } else if (c < 0) {
+                break;
+            }
+        }
+    }
+    bool inverted = true;
+    for (int i = 0; i < nd && inverted; i++)
+        inverted = perm[i] == nd - 1 - i;
+    if (inverted)
+        return;
+    s = 1;
+    for (int i = 0; i < nd; i++) {
+        strides[perm[i]] = s;
+        s *= sizes[perm[i]];
+    }
+}
+
+TnTensor *tensor_empty_result(TnState *st, TnDType dt, int nd, const int64_t *sizes, int nops,
+                              TnTensor *const *ops)
+{
+    TnTensor *t = tensor_empty(st, dt, nd, sizes);
+    if (t)
+        tensor_result_strides(nd, sizes, nops, ops, t->strides);
+    return t;
+}
+
+TnTensor *tensor_clone_layout(TnState *st, TnTensor *t, TnDType dt)
+{
+    TnTensor *c = tensor_empty_result(st, dt, t->ndim, t->sizes, 1, &t);
+    if (c && tensor_copy_(st, c, t) < 0) {
+        tn_obj_decref(c);
+        return NULL;
+    }
+    return c;
+}
+
 TnTensor *tensor_scalar(TnState *st, TnDType dt, TnValue v)
 {
     TnTensor *t = tensor_empty(st, dt, 0, NULL);

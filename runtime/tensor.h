@@ -128,6 +128,15 @@ TnTensor *tensor_empty_ex(TnState *st, TnDType dt, int ndim, const int64_t *size
 TnTensor *tensor_zeros(TnState *st, TnDType dt, int ndim, const int64_t *sizes);
 TnTensor *tensor_full(TnState *st, TnDType dt, int ndim, const int64_t *sizes, TnValue v);
 TnTensor *tensor_empty_like(TnState *st, const TnTensor *t, TnDType dt);
+/* Elementwise results laid out as PyTorch lays them out (TensorIterator): an op on
+ * transposed or permuted inputs gives a like-permuted result, so stride(), is_contiguous()
+ * and view() behave as in PyTorch. ops[k] NULL stands for a Python-number operand. */
+void tensor_result_strides(int nd, const int64_t *sizes, int nops, TnTensor *const *ops,
+                           int64_t *strides);
+TnTensor *tensor_empty_result(TnState *st, TnDType dt, int nd, const int64_t *sizes, int nops,
+                              TnTensor *const *ops);
+/* clone()/to(dtype) of the user API: a copy keeping t's layout (memory_format=preserve). */
+TnTensor *tensor_clone_layout(TnState *st, TnTensor *t, TnDType dt);
 /* 0-d tensor holding a scalar. */
 TnTensor *tensor_scalar(TnState *st, TnDType dt, TnValue v);
 /* A new header over t's storage (a view); sizes/strides copied. */

@@ -69,7 +69,11 @@ static TnValue like(TnState *st, TnValue *a, int dtype_slot, TnValue fill)
     if (!x || arg_dtype(st, a[dtype_slot], &dt) < 0)
         return tn_undef();
     TnDType d = dt < 0 ? x->dtype : (TnDType)dt;
-    TnTensor *t = tensor_full(st, d, x->ndim, x->sizes, fill);
+    TnTensor *t = tensor_empty_result(st, d, x->ndim, x->sizes, 1, &x); /* keeps x's layout */
+    if (t && tensor_fill_(st, t, fill) < 0) {
+        tn_obj_decref(t);
+        t = NULL;
+    }
     return api_finish_new(st, t, a[dtype_slot + 2]);
 }
 
@@ -153,7 +157,8 @@ NATIVE(api_linspace)
     double step = n > 1 ? (e - s) / (double)(n - 1) : 0;
     int64_t half = n / 2;
     for (int64_t i = 0; i < n; i++) {
-        double v = i < half ? s + step * (double)i : e - step * (double)(n - i - 1);
+        /* one step gives start, as PyTorch fills it */
+        double v = n == 1 || i < half ? s + step * (double)i : e - step * (double)(n - i - 1);
         dtype_set(d, p + i * DT_SIZE(d), DT_IS_FLOAT(d) ? tn_float(v) : tn_float(v));
     }
     return api_finish_new(st, t, a[5]);
@@ -671,11 +676,12 @@ NATIVE(api_sort)
 {
     TnTensor *x = arg_tensor(st, a[0], "sort", "input");
     int64_t dim;
-    bool desc;
-    if (!x || arg_int(st, a[1], &dim, "dim") < 0 || arg_bool(st, a[2], &desc) < 0)
+    bool desc, stable;
+    if (!x || arg_int(st, a[1], &dim, "dim") < 0 || arg_bool(st, a[2], &desc) < 0 ||
+        arg_bool(st, a[3], &stable) < 0)
         return tn_undef();
     TnTensor *v, *i;
-    if (op_sort(st, x, dim, desc, &v, &i) < 0)
+    if (op_sort(st, x, dim, desc, stable, &v, &i) < 0)
         return tn_undef();
     return ret_tuple_new(st, &tn_ret_sort_type, v, i);
 }
@@ -683,11 +689,12 @@ NATIVE(api_argsort)
 {
     TnTensor *x = arg_tensor(st, a[0], "argsort", "input");
     int64_t dim;
-    bool desc;
-    if (!x || arg_int(st, a[1], &dim, "dim") < 0 || arg_bool(st, a[2], &desc) < 0)
+    bool desc, stable;
+    if (!x || arg_int(st, a[1], &dim, "dim") < 0 || arg_bool(st, a[2], &desc) < 0 ||
+        arg_bool(st, a[3], &stable) < 0)
         return tn_undef();
     TnTensor *v, *i;
-    if (op_sort(st, x, dim, desc, &v, &i) < 0)
+    if (op_sort(st, x, dim, desc, stable, &v, &i) < 0)
         return tn_undef();
     tn_obj_decref(v);
     return tn_obj(i);
@@ -696,12 +703,12 @@ NATIVE(api_topk)
 {
     TnTensor *x = arg_tensor(st, a[0], "topk", "input");
     int64_t k, dim;
-    bool largest;
+    bool largest, sorted;
     if (!x || arg_int(st, a[1], &k, "k") < 0 || arg_int(st, a[2], &dim, "dim") < 0 ||
-        arg_bool(st, a[3], &largest) < 0)
+        arg_bool(st, a[3], &largest) < 0 || arg_bool(st, a[4], &sorted) < 0)
         return tn_undef();
     TnTensor *v, *i;
-    if (op_topk(st, x, k, dim, largest, &v, &i) < 0)
+    if (op_topk(st, x, k, dim, largest, sorted, &v, &i) < 0)
         return tn_undef();
     return ret_tuple_new(st, &tn_ret_topk_type, v, i);
 }
@@ -1276,7 +1283,7 @@ NATIVE(api_contiguous)
 NATIVE(api_clone)
 {
     TnTensor *x = arg_tensor(st, a[0], "clone", "input");
-    TnTensor *c = x ? tensor_clone(st, x) : NULL;
+    TnTensor *c = x ? tensor_clone_layout(st, x, x->dtype) : NULL;
     if (c)
         c->requires_grad = x->requires_grad;
     return ret_t(c);
@@ -1299,7 +1306,7 @@ NATIVE(api_requires_grad_)
 }
 static TnValue cast(TnState *st, TnValue *a, TnDType dt)
 {
-    TnTensor *r = tensor_to(st, SELF, dt);
+    TnTensor *r = SELF->dtype == dt ? tensor_to(st, SELF, dt) : tensor_clone_layout(st, SELF, dt);
     if (r && r != SELF)
         r->requires_grad = SELF->requires_grad && DT_IS_FLOAT(dt);
     return ret_t(r);
@@ -1686,7 +1693,11 @@ static TnValue tensor_unop(TnState *st, int op, TnValue a)
     switch (op) {
     case UOP_NEG: return ret_t(op_unary(st, UN_NEG, t));
     case UOP_POS: return tn_ref(a);
-    case UOP_INVERT: return ret_t(op_unary(st, UN_BITNOT, t));
+    case UOP_INVERT:
+        if (DT_IS_FLOAT(t->dtype)) /* Tensor.__invert__ checks before the kernel */
+            return tn_raise(st, tn_TypeError, "~ (operator.invert) is only implemented on integer "
+                                              "and Boolean-type tensors");
+        return ret_t(op_unary(st, UN_BITNOT, t));
     default: return tn_notimpl();
     }
 }
@@ -1974,6 +1985,7 @@ static const TnMethodDef tensor_methods[] = {
 TnType tn_tensor_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "Tensor",
+    .module = "torch",
     .flags = TN_TYPE_BASETYPE,
     .dealloc = tensor_dealloc,
     .repr = tensor_repr_slot,
@@ -1995,6 +2007,7 @@ TnType tn_tensor_type = {
 TnType tn_parameter_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "Parameter",
+    .module = "torch.nn.parameter",
     .base = &tn_tensor_type,
     .flags = TN_TYPE_BASETYPE,
     .dealloc = tensor_dealloc,

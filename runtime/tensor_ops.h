@@ -95,10 +95,12 @@ TN_MUST_CHECK int op_max_dim(TnState *st, TnTensor *x, int64_t dim, bool keepdim
                              TnTensor **values, TnTensor **indices);
 typedef enum { SCAN_CUMSUM, SCAN_CUMPROD, SCAN_SOFTMAX, SCAN_LOG_SOFTMAX } TnScanOp;
 TnTensor *op_scan(TnState *st, TnScanOp op, TnTensor *x, int64_t dim, int dtype);
-TN_MUST_CHECK int op_sort(TnState *st, TnTensor *x, int64_t dim, bool descending,
+/* Ties come out as PyTorch's CPU kernels leave them: stable keeps input order, else the
+ * order of std::sort; topk's that of std::nth_element/partial_sort. */
+TN_MUST_CHECK int op_sort(TnState *st, TnTensor *x, int64_t dim, bool descending, bool stable,
                           TnTensor **values, TnTensor **indices);
 TN_MUST_CHECK int op_topk(TnState *st, TnTensor *x, int64_t k, int64_t dim, bool largest,
-                          TnTensor **values, TnTensor **indices);
+                          bool sorted, TnTensor **values, TnTensor **indices);
 
 /* -------------------------------------------------------------- op_index.c */
 TnTensor *op_index_select(TnState *st, TnTensor *x, int64_t dim, TnTensor *index);

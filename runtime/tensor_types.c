@@ -39,6 +39,7 @@ static const TnGetSetDef dtype_getset[] = {
 TnType tn_dtype_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "dtype",
+    .module = "torch",
     .repr = dtype_repr,
     .getset = dtype_getset,
 };
@@ -97,6 +98,7 @@ static TnValue device_construct(TnState *st, TnType *type, const TnValue *args, 
 TnType tn_device_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "device",
+    .module = "torch",
     .repr = device_repr,
     .str = device_str,
     .getset = device_getset,
@@ -117,6 +119,7 @@ static TnValue layout_repr(TnState *st, TnValue self)
 TnType tn_layout_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "layout",
+    .module = "torch",
     .repr = layout_repr,
 };
 static TnLayout layouts[2] = {
@@ -316,6 +319,7 @@ static const TnMethodDef size_methods[] = {
 TnType tn_size_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "Size",
+    .module = "torch",
     .base = &tn_tuple_type,
     .dealloc = size_dealloc,
     .repr = size_repr,
@@ -406,6 +410,7 @@ static const TnGetSetDef ret_getset[] = {
     TnType tn_ret_##n##_type = {                                                              \
         .head = {TN_IMMORTAL, &tn_type_type},                                                 \
         .name = #n,                                                                           \
+        .module = "torch.return_types",                                                       \
         .dealloc = ret_dealloc,                                                               \
         .repr = ret_repr,                                                                     \
         .getitem = ret_getitem,                                                               \
@@ -457,7 +462,7 @@ static TnValue titer_next(TnState *st, TnValue self)
 
 TnType tn_tensor_iter_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
-    .name = "tensor_iterator",
+    .name = "tuple_iterator",
     .dealloc = titer_dealloc,
     .iter = titer_iter,
     .next = titer_next,

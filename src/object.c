@@ -201,6 +201,8 @@ const char *type_module(TnType *t)
         if (IS_STR(m))
             return AS_STR(m)->data;
     }
+    if (t->module)
+        return t->module;
     return (t->flags & TN_TYPE_HEAP) ? "__main__" : "builtins";
 }
 

@@ -177,6 +177,9 @@ struct TnType {
     TnValue (*dir)(TnState *st, TnValue self);
     const TnMethodDef *methods; /* terminated by a {NULL} row */
     const TnGetSetDef *getset;  /* terminated by a {NULL} row */
+    /* For built-in types that Python defines outside builtins (torch.Tensor,
+     * numpy.ndarray, ...): the module their repr names. NULL: builtins. */
+    const char *module;
 };
 
 /* Instances of user classes (and of `object`): a type plus an attribute dict. */
