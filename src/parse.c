@@ -1163,7 +1163,10 @@ static int parse_init(TnParse *p, TnArena *arena, TnParseError *err, const char 
     p->col_base = col;
     p->line_start = text;
     p->at_bol = 1;
-    p->lemon = TnLemonAlloc(malloc, p);
+    if (p->lemon)
+        TnLemonInit(p->lemon, p); /* a parser handed down by parse_fexpr */
+    else
+        p->lemon = TnLemonAlloc(malloc, p);
     if (!p->lemon) {
         parse_error_at(p, line, col, "out of memory");
         return -1;
@@ -1174,6 +1177,7 @@ static int parse_init(TnParse *p, TnArena *arena, TnParseError *err, const char 
 static void parse_done(TnParse *p)
 {
     if (p->lemon) TnLemonFree(p->lemon, free);
+    if (p->spare_lemon) TnLemonFree(p->spare_lemon, free);
     free(p->strs);
     free(p->parens);
 }
@@ -1199,9 +1203,18 @@ static TnAst *parse_fexpr(TnParse *p, const char *s, size_t n, int line, int col
     text[n] = '\0';
     sub->nesting = p->nesting + 1;
     sub->expr_mode = 1;
+    /* lemon's parser carries its whole stack: one per field would be allocated and cleared
+     * 100000 times for a long f-string, so a finished sub-parse hands it back */
+    sub->lemon = p->spare_lemon;
+    p->spare_lemon = NULL;
     if (parse_init(sub, p->arena, p->err, text, text + n, line, col) == 0) tokenize(sub);
     TnAst *r = sub->failed || !sub->result ? &p->dummy : sub->result;
     if (sub->failed) p->failed = 1;
+    if (sub->lemon) {
+        TnLemonFinalize(sub->lemon);
+        p->spare_lemon = sub->lemon;
+        sub->lemon = NULL;
+    }
     parse_done(sub);
     free(sub);
     free(text);

@@ -105,13 +105,16 @@ typedef struct TnParse {
     TnParenPos *parens; /* hash table: parenthesized node → its '(' */
     size_t nparens, capparens;
 
-    void *lemon; /* the lemon parser */
+    void *lemon;       /* the lemon parser */
+    void *spare_lemon; /* a finished sub-parse's parser, kept for the next f-string field */
 } TnParse;
 
 /* lemon's entry points (%name TnLemon) */
 void *TnLemonAlloc(void *(*malloc_fn)(size_t), TnParse *p);
 void TnLemon(void *parser, int code, TnToken tok);
 void TnLemonFree(void *parser, void (*free_fn)(void *));
+void TnLemonInit(void *parser, TnParse *p);
+void TnLemonFinalize(void *parser);
 
 /* Errors: the first one wins; the rest of the parse is abandoned. */
 void parse_error_at(TnParse *p, int line, int col, const char *fmt, ...)
