@@ -53,7 +53,26 @@ static void node_clear(TnGradFn *n)
     }
     tn_decref(n->aux);
     tn_decref(n->post);
-    tn_free(n);
+    tn_free_object(n);
+}
+
+/* Nodes have no clear slot: a cycle through a graph (a hook that captures the tensor
+ * it is registered on) goes through the hook dict, whose clear breaks it. The retain
+ * pointers are weak and not reported. */
+void autograd_node_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    TnGradFn *n = (TnGradFn *)o;
+    for (int i = 0; i < n->nin; i++) {
+        tn_visit_obj(n->next[i].fn, visit, arg);
+        tn_visit_obj(n->next[i].leaf, visit, arg);
+    }
+    for (int k = 0; k < n->nsaved; k++)
+        tn_visit_obj(n->saved[k].t, visit, arg);
+    if (n->hooks)
+        for (int i = 0; i < n->nout; i++)
+            tn_visit(n->hooks[i], visit, arg);
+    tn_visit(n->aux, visit, arg);
+    tn_visit(n->post, visit, arg);
 }
 
 void autograd_node_dealloc(TnObject *o)

@@ -92,6 +92,7 @@ typedef struct TnNodeKind {
 
 /* The slots every node type shares (autograd.c). */
 void autograd_node_dealloc(TnObject *o);
+void autograd_node_traverse(TnObject *o, TnVisit visit, void *arg);
 TnValue autograd_node_repr(TnState *st, TnValue self);
 extern const TnMethodDef autograd_node_methods[];
 extern const TnGetSetDef autograd_node_getset[];
@@ -99,6 +100,7 @@ extern const TnGetSetDef autograd_node_getset[];
     TnNodeKind var = {.type = {.head = {0, NULL},                                              \
                                .name = pyname,                                                 \
                                .dealloc = autograd_node_dealloc,                               \
+                               .traverse = autograd_node_traverse,                             \
                                .repr = autograd_node_repr,                                     \
                                .methods = autograd_node_methods,                               \
                                .getset = autograd_node_getset},                                \

@@ -115,7 +115,12 @@ TnValue module_handle_new(TnState *st, TnDict *hooks, int64_t id)
 static void handle_dealloc(TnObject *o)
 {
     tn_obj_decref(((TnHandle *)o)->hooks);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void handle_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    tn_visit_obj(((TnHandle *)o)->hooks, visit, arg);
 }
 
 static TnValue handle_remove(TnState *st, TnValue *a)
@@ -157,6 +162,7 @@ TnType tn_handle_type = {
     .head = {0, NULL},
     .name = "RemovableHandle",
     .dealloc = handle_dealloc,
+    .traverse = handle_traverse,
     .methods = handle_methods,
     .getset = handle_getset,
 };
@@ -197,7 +203,22 @@ static void module_dealloc(TnObject *o)
     TnModule *m = (TnModule *)o;
     module_clear(m);
     tn_obj_decref(m->dict);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+/* No clear slot: every field is a dict or set, whose clear breaks the cycles (a hook
+ * that captures its module, a module registered as its own child). */
+static void module_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    TnModule *m = (TnModule *)o;
+    tn_visit_obj(m->dict, visit, arg);
+    tn_visit_obj(m->params, visit, arg);
+    tn_visit_obj(m->buffers, visit, arg);
+    tn_visit_obj(m->modules, visit, arg);
+    tn_visit_obj(m->nonpersist, visit, arg);
+    tn_visit_obj(m->pre_hooks, visit, arg);
+    tn_visit_obj(m->fwd_hooks, visit, arg);
+    tn_visit_obj(m->bwd_hooks, visit, arg);
 }
 
 static TnValue Module___init__(TnState *st, TnValue *a)
@@ -1465,6 +1486,7 @@ TnType tn_module_type = {
     .flags = TN_TYPE_BASETYPE | TN_TYPE_HAS_DICT,
     .alloc = module_alloc,
     .dealloc = module_dealloc,
+    .traverse = module_traverse,
     .repr = module_repr,
     .getattr = module_getattr,
     .setattr = module_setattr,

@@ -109,6 +109,7 @@ static TnTensor *header_new(TnState *st, TnType *type)
         memset(&t->requires_grad, 0, sizeof(TnTensor) - offsetof(TnTensor, requires_grad));
         t->head.refcnt = 1;
         t->head.type = type;
+        tn_gc_track(&t->head); /* a pooled header kept the collector's header in front */
     } else if (!(t = tn_alloc_object(st, type, sizeof(TnTensor)))) {
         return NULL;
     }
@@ -120,7 +121,7 @@ static TnTensor *header_new(TnState *st, TnType *type)
 void tensor_header_free(TnTensor *t)
 {
     if (t->head.type != &tn_tensor_type || header_pool_n >= HEADER_POOL_MAX) {
-        tn_free(t);
+        tn_free_object(t);
         return;
     }
     t->storage = (TnStorage *)header_pool;

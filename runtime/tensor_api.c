@@ -1614,6 +1614,34 @@ static void tensor_dealloc(TnObject *o)
     tensor_header_free(t);
 }
 
+static void tensor_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    TnTensor *t = (TnTensor *)o;
+    tn_visit_obj(t->grad_fn, visit, arg);
+    tn_visit_obj(t->grad, visit, arg);
+    tn_visit(t->hooks, visit, arg);
+    tn_visit(t->base, visit, arg);
+    tn_visit_obj(t->sp_indices, visit, arg);
+    tn_visit_obj(t->sp_values, visit, arg);
+    tn_visit_obj(t->dict, visit, arg);
+}
+
+/* What user code can point back through: hooks, attributes and .grad (a graph's
+ * nodes never point at their outputs). */
+static void tensor_clear(TnObject *o)
+{
+    TnTensor *t = (TnTensor *)o;
+    TnValue hooks = t->hooks;
+    TnDict *d = t->dict;
+    TnTensor *g = t->grad;
+    t->hooks = tn_undef();
+    t->dict = NULL;
+    t->grad = NULL;
+    tn_decref(hooks);
+    tn_obj_decref(d);
+    tn_obj_decref(g);
+}
+
 /* User attributes (x.note = 1) live in t->dict. Reading them needs a getattr slot, which
  * would take tensors off the evaluator's direct method-call path (it skips types with one), so
  * the slot is installed only once some tensor has been given an attribute. */
@@ -1988,6 +2016,8 @@ TnType tn_tensor_type = {
     .module = "torch",
     .flags = TN_TYPE_BASETYPE,
     .dealloc = tensor_dealloc,
+    .traverse = tensor_traverse,
+    .clear = tensor_clear,
     .repr = tensor_repr_slot,
     .richcmp = tensor_richcmp,
     .binop = tensor_binop,
@@ -2011,6 +2041,8 @@ TnType tn_parameter_type = {
     .base = &tn_tensor_type,
     .flags = TN_TYPE_BASETYPE,
     .dealloc = tensor_dealloc,
+    .traverse = tensor_traverse,
+    .clear = tensor_clear,
     .repr = tensor_repr_slot,
     .richcmp = tensor_richcmp,
     .binop = tensor_binop,

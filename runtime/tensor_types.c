@@ -322,6 +322,7 @@ TnType tn_size_type = {
     .module = "torch",
     .base = &tn_tuple_type,
     .dealloc = size_dealloc,
+    .traverse = tuple_traverse, /* a retyped tuple, tracked as one */
     .repr = size_repr,
     .hash = size_hash,
     .richcmp = size_richcmp,
@@ -340,7 +341,14 @@ static void ret_dealloc(TnObject *o)
     TnRetTuple *r = (TnRetTuple *)o;
     tn_decref(r->values);
     tn_decref(r->indices);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void ret_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    TnRetTuple *r = (TnRetTuple *)o;
+    tn_visit(r->values, visit, arg);
+    tn_visit(r->indices, visit, arg);
 }
 
 static TnValue ret_repr(TnState *st, TnValue self)
@@ -412,6 +420,7 @@ static const TnGetSetDef ret_getset[] = {
         .name = #n,                                                                           \
         .module = "torch.return_types",                                                       \
         .dealloc = ret_dealloc,                                                               \
+        .traverse = ret_traverse,                                                             \
         .repr = ret_repr,                                                                     \
         .getitem = ret_getitem,                                                               \
         .len = ret_len,                                                                       \
@@ -443,7 +452,12 @@ typedef struct {
 static void titer_dealloc(TnObject *o)
 {
     tn_obj_decref(((TnTensorIter *)o)->t);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void titer_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    tn_visit_obj(((TnTensorIter *)o)->t, visit, arg);
 }
 
 static TnValue titer_iter(TnState *st, TnValue self)
@@ -464,6 +478,7 @@ TnType tn_tensor_iter_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "tuple_iterator",
     .dealloc = titer_dealloc,
+    .traverse = titer_traverse,
     .iter = titer_iter,
     .next = titer_next,
 };

@@ -425,7 +425,12 @@ typedef struct {
 static void enumerate_dealloc(TnObject *o)
 {
     tn_decref(((Enumerate *)o)->it);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void enumerate_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    tn_visit(((Enumerate *)o)->it, visit, arg);
 }
 
 static TnValue enumerate_next(TnState *st, TnValue self)
@@ -482,7 +487,14 @@ static void zip_dealloc(TnObject *o)
     Zip *z = (Zip *)o;
     for (int i = 0; i < z->n; i++)
         tn_decref(z->its[i]);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void zip_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    Zip *z = (Zip *)o;
+    for (int i = 0; i < z->n; i++)
+        tn_visit(z->its[i], visit, arg);
 }
 
 /* strict=True: iterator i ran out; say which argument is shorter or longer. */
@@ -571,7 +583,15 @@ static void map_dealloc(TnObject *o)
     tn_decref(m->func);
     for (int i = 0; i < m->n; i++)
         tn_decref(m->its[i]);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void map_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    Map *m = (Map *)o;
+    tn_visit(m->func, visit, arg);
+    for (int i = 0; i < m->n; i++)
+        tn_visit(m->its[i], visit, arg);
 }
 
 static TnValue map_next(TnState *st, TnValue self)
@@ -640,7 +660,14 @@ static void filter_dealloc(TnObject *o)
     Filter *f = (Filter *)o;
     tn_decref(f->func);
     tn_decref(f->it);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void filter_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    Filter *f = (Filter *)o;
+    tn_visit(f->func, visit, arg);
+    tn_visit(f->it, visit, arg);
 }
 
 static TnValue filter_next(TnState *st, TnValue self)
@@ -697,7 +724,12 @@ typedef struct {
 static void reviter_dealloc(TnObject *o)
 {
     tn_decref(((RevIter *)o)->seq);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void reviter_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    tn_visit(((RevIter *)o)->seq, visit, arg);
 }
 
 static TnValue list_reviter_next(TnState *st, TnValue self)
@@ -803,7 +835,14 @@ static void calliter_dealloc(TnObject *o)
     CallIter *c = (CallIter *)o;
     tn_decref(c->func);
     tn_decref(c->sentinel);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void calliter_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    CallIter *c = (CallIter *)o;
+    tn_visit(c->func, visit, arg);
+    tn_visit(c->sentinel, visit, arg);
 }
 
 static TnValue calliter_next(TnState *st, TnValue self)
@@ -834,6 +873,7 @@ static TnType tn_enumerate_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "enumerate",
     .dealloc = enumerate_dealloc,
+    .traverse = enumerate_traverse,
     .iter = iter_self,
     .next = enumerate_next,
     .methods = iterator_methods,
@@ -844,6 +884,7 @@ static TnType tn_zip_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "zip",
     .dealloc = zip_dealloc,
+    .traverse = zip_traverse,
     .iter = iter_self,
     .next = zip_next,
     .methods = iterator_methods,
@@ -854,6 +895,7 @@ static TnType tn_map_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "map",
     .dealloc = map_dealloc,
+    .traverse = map_traverse,
     .iter = iter_self,
     .next = map_next,
     .methods = iterator_methods,
@@ -864,6 +906,7 @@ static TnType tn_filter_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "filter",
     .dealloc = filter_dealloc,
+    .traverse = filter_traverse,
     .iter = iter_self,
     .next = filter_next,
     .methods = iterator_methods,
@@ -874,6 +917,7 @@ static TnType tn_reversed_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "reversed",
     .dealloc = reviter_dealloc,
+    .traverse = reviter_traverse,
     .iter = iter_self,
     .next = seq_reviter_next,
     .methods = iterator_methods,
@@ -884,6 +928,7 @@ static TnType tn_list_reviter_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "list_reverseiterator",
     .dealloc = reviter_dealloc,
+    .traverse = reviter_traverse,
     .iter = iter_self,
     .next = list_reviter_next,
     .methods = iterator_methods,
@@ -893,6 +938,7 @@ static TnType tn_calliter_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "callable_iterator",
     .dealloc = calliter_dealloc,
+    .traverse = calliter_traverse,
     .iter = iter_self,
     .next = calliter_next,
     .methods = iterator_methods,

@@ -398,13 +398,23 @@ static void class_dealloc(TnObject *o)
     tn_decref(t->doc);
     if (t->base && (t->base->flags & TN_TYPE_HEAP))
         tn_obj_decref(t->base);
-    tn_free(t);
+    tn_free_object(t);
+}
+
+/* A function defined in a class body keeps a reference to the class (the first one it
+ * was defined in): class and methods form a cycle, which the collector frees. */
+static void set_owner(TnValue fn, TnType *t)
+{
+    if (IS_FUNCTION(fn) && !AS_FUNCTION(fn)->owner) {
+        AS_FUNCTION(fn)->owner = t;
+        tn_obj_incref(t);
+    }
 }
 
 TnValue class_new(TnState *st, TnStr *name, TnType *base, TnDict *ns)
 {
     init_names();
-    TnType *t = tn_calloc(1, sizeof(TnType));
+    TnType *t = tn_gc_calloc(sizeof(TnType)); /* a class is tracked: it can be in a cycle */
     if (!t)
         return tn_no_memory(st);
     *t = *base; /* inherit every slot, then override */
@@ -468,7 +478,7 @@ TnValue class_new(TnState *st, TnStr *name, TnType *base, TnDict *ns)
         t->getattr = cls_getattr;
     if (user_defines(t, d_setattr))
         t->setattr = cls_setattr;
-    /* methods remember their class for super() */
+    /* methods remember their class for super() and their qualified name */
     int64_t pos = 0;
     TnValue k, v;
     while (dict_next(ns, &pos, &k, &v)) {
@@ -481,41 +491,14 @@ TnValue class_new(TnState *st, TnStr *name, TnType *base, TnDict *ns)
                 p->name = str_intern(AS_STR(k)->data); /* Python's __set_name__ */
             TnValue parts[3] = {p->fget, p->fset, p->fdel};
             for (int i = 0; i < 3; i++)
-                if (IS_FUNCTION(parts[i]) && !AS_FUNCTION(parts[i])->owner)
-                    AS_FUNCTION(parts[i])->owner = t;
+                set_owner(parts[i], t);
         }
-        if (IS_FUNCTION(fn) && !AS_FUNCTION(fn)->owner)
-            AS_FUNCTION(fn)->owner = t; /* borrowed: class_release clears it */
+        set_owner(fn, t);
     }
+    tn_gc_track(&t->head);
     return tn_obj(t);
 fail:
     class_dealloc(&t->head);
     return tn_undef();
 }
 
-/* Called when a class is freed: its methods remember it (borrowed, so that class and
- * methods form no reference cycle); forget it in every function still in its dict. */
-static void class_release(TnType *t)
-{
-    int64_t pos = 0;
-    TnValue k, v;
-    while (t->dict && dict_next(t->dict, &pos, &k, &v)) {
-        TnValue parts[3] = {v, tn_undef(), tn_undef()};
-        if (IS_TYPEOF(v, &tn_staticmethod_type) || IS_TYPEOF(v, &tn_classmethod_type))
-            parts[0] = ((TnWrapper *)AS_OBJ(v))->func;
-        if (IS_TYPEOF(v, &tn_property_type)) {
-            TnProperty *p = (TnProperty *)AS_OBJ(v);
-            parts[0] = p->fget;
-            parts[1] = p->fset;
-            parts[2] = p->fdel;
-        }
-        for (int i = 0; i < 3; i++)
-            if (IS_FUNCTION(parts[i]) && AS_FUNCTION(parts[i])->owner == t)
-                AS_FUNCTION(parts[i])->owner = NULL;
-    }
-}
-
-void class_init(void)
-{
-    tn_type_release_hook = class_release;
-}

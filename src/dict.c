@@ -335,7 +335,21 @@ TnValue ordereddict_new(TnState *st)
 static void dict_dealloc(TnObject *o)
 {
     dict_clear((TnDict *)o);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void dict_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    TnDict *d = (TnDict *)o;
+    for (int64_t i = 0; i < d->nentries; i++) {
+        tn_visit(d->entries[i].key, visit, arg);
+        tn_visit(d->entries[i].value, visit, arg);
+    }
+}
+
+static void dict_gc_clear(TnObject *o)
+{
+    dict_clear((TnDict *)o);
 }
 
 bool tn_is_dict(TnValue v)
@@ -679,7 +693,12 @@ typedef struct {
 static void dictiter_dealloc(TnObject *o)
 {
     tn_obj_decref(((DictIter *)o)->d);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void dictiter_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    tn_visit_obj(((DictIter *)o)->d, visit, arg);
 }
 
 static TnValue dictiter_new(TnState *st, TnDict *d, TnType *type)
@@ -737,6 +756,7 @@ TnType tn_dict_keyiter_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "dict_keyiterator",
     .dealloc = dictiter_dealloc,
+    .traverse = dictiter_traverse,
     .iter = iter_self,
     .next = dictiter_next_key,
 };
@@ -744,6 +764,7 @@ TnType tn_dict_valueiter_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "dict_valueiterator",
     .dealloc = dictiter_dealloc,
+    .traverse = dictiter_traverse,
     .iter = iter_self,
     .next = dictiter_next_value,
 };
@@ -751,6 +772,7 @@ TnType tn_dict_itemiter_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "dict_itemiterator",
     .dealloc = dictiter_dealloc,
+    .traverse = dictiter_traverse,
     .iter = iter_self,
     .next = dictiter_next_item,
 };
@@ -770,7 +792,12 @@ typedef struct {
 static void view_dealloc(TnObject *o)
 {
     tn_obj_decref(((DictView *)o)->d);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void view_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    tn_visit_obj(((DictView *)o)->d, visit, arg);
 }
 
 static TnValue view_new(TnState *st, TnValue d, TnType *type)
@@ -909,6 +936,7 @@ TnType tn_dict_keys_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "dict_keys",
     .dealloc = view_dealloc,
+    .traverse = view_traverse,
     .repr = view_repr,
     .richcmp = view_richcmp,
     .binop = view_binop,
@@ -920,6 +948,7 @@ TnType tn_dict_values_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "dict_values",
     .dealloc = view_dealloc,
+    .traverse = view_traverse,
     .repr = view_repr,
     .len = view_len,
     .iter = view_iter,
@@ -929,6 +958,7 @@ TnType tn_dict_items_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "dict_items",
     .dealloc = view_dealloc,
+    .traverse = view_traverse,
     .repr = view_repr,
     .richcmp = view_richcmp,
     .binop = view_binop,
@@ -1188,6 +1218,8 @@ TnType tn_dict_type = {
     .flags = TN_TYPE_BASETYPE,
     .alloc = dict_alloc_type,
     .dealloc = dict_dealloc,
+    .traverse = dict_traverse,
+    .clear = dict_gc_clear,
     .repr = dict_repr,
     .hash = dict_hash,
     .richcmp = dict_richcmp,
@@ -1208,6 +1240,8 @@ TnType tn_ordereddict_type = {
     .flags = TN_TYPE_BASETYPE,
     .alloc = dict_alloc_type,
     .dealloc = dict_dealloc,
+    .traverse = dict_traverse,
+    .clear = dict_gc_clear,
     .repr = dict_repr,
     .hash = dict_hash,
     .richcmp = dict_richcmp,

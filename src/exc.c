@@ -95,7 +95,29 @@ static void exception_dealloc(TnObject *o)
     tn_decref(e->traceback);
     tn_decref(e->context);
     tn_decref(e->cause);
-    tn_free(e);
+    tn_free_object(e);
+}
+
+static void exception_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    TnException *e = (TnException *)o;
+    tn_visit_obj(e->dict, visit, arg);
+    tn_visit(e->args, visit, arg);
+    tn_visit(e->traceback, visit, arg);
+    tn_visit(e->context, visit, arg);
+    tn_visit(e->cause, visit, arg);
+}
+
+/* The dict's clear breaks attribute cycles; the chained exceptions and the traceback
+ * can close a cycle too (e.__context__ = e). */
+static void exception_clear(TnObject *o)
+{
+    TnException *e = (TnException *)o;
+    TnValue tb = e->traceback, ctx = e->context, cause = e->cause;
+    e->traceback = e->context = e->cause = tn_undef();
+    tn_decref(tb);
+    tn_decref(ctx);
+    tn_decref(cause);
 }
 
 bool tn_isinstance_type(TnType *t, TnType *base)
@@ -300,6 +322,8 @@ static TnType *make_exception_type(TnState *st, const char *name, TnType *base)
     t->flags = TN_TYPE_BASETYPE | TN_TYPE_HAS_DICT;
     t->alloc = exception_alloc;
     t->dealloc = exception_dealloc;
+    t->traverse = exception_traverse;
+    t->clear = exception_clear;
     t->repr = exception_repr;
     t->str = exception_str;
     t->doc = tn_none();

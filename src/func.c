@@ -9,13 +9,29 @@
 static void cell_dealloc(TnObject *o)
 {
     tn_decref(((TnCell *)o)->v);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void cell_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    tn_visit(((TnCell *)o)->v, visit, arg);
+}
+
+/* Leaves the cell unbound: this breaks every cycle through a closure. */
+static void cell_clear(TnObject *o)
+{
+    TnCell *c = (TnCell *)o;
+    TnValue v = c->v;
+    c->v = tn_undef();
+    tn_decref(v);
 }
 
 TnType tn_cell_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "cell",
     .dealloc = cell_dealloc,
+    .traverse = cell_traverse,
+    .clear = cell_clear,
 };
 
 TnValue cell_new(TnState *st, TnValue v)
@@ -268,8 +284,25 @@ static void function_dealloc(TnObject *o)
     tn_obj_decref(fn->globals);
     tn_obj_decref(fn->dict);
     tn_decref(fn->doc);
+    tn_obj_decref(fn->owner);
     arena_decref(fn->arena);
-    tn_free(fn);
+    tn_free_object(fn);
+}
+
+/* No clear slot: the cells, dicts and lists a function refers to break its cycles. */
+static void function_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    TnFunction *fn = (TnFunction *)o;
+    if (fn->defaults)
+        for (int i = 0; i < fn->scope->npos + fn->scope->nkwonly; i++)
+            tn_visit(fn->defaults[i], visit, arg);
+    if (fn->closure)
+        for (int i = 0; i < fn->scope->nfree; i++)
+            tn_visit_obj(fn->closure[i], visit, arg);
+    tn_visit_obj(fn->globals, visit, arg);
+    tn_visit_obj(fn->dict, visit, arg);
+    tn_visit(fn->doc, visit, arg);
+    tn_visit_obj(fn->owner, visit, arg);
 }
 
 static TnValue function_call_slot(TnState *st, TnValue self, const TnValue *args, int nargs,
@@ -346,6 +379,7 @@ TnType tn_function_type = {
     .name = "function",
     .flags = TN_TYPE_METHOD_DESCR, /* called with self prepended, no bound method made */
     .dealloc = function_dealloc,
+    .traverse = function_traverse,
     .repr = function_repr,
     .call = function_call_slot,
     .descr_get = function_descr_get,
@@ -370,7 +404,14 @@ static void method_dealloc(TnObject *o)
     TnMethod *m = (TnMethod *)o;
     tn_decref(m->func);
     tn_decref(m->self);
-    tn_free(m);
+    tn_free_object(m);
+}
+
+static void method_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    TnMethod *m = (TnMethod *)o;
+    tn_visit(m->func, visit, arg);
+    tn_visit(m->self, visit, arg);
 }
 
 static TnValue method_call(TnState *st, TnValue self, const TnValue *args, int nargs,
@@ -423,6 +464,7 @@ TnType tn_method_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "method",
     .dealloc = method_dealloc,
+    .traverse = method_traverse,
     .repr = method_repr,
     .call = method_call,
     .getattr = method_getattr,
@@ -437,7 +479,16 @@ static void property_dealloc(TnObject *o)
     tn_decref(p->fset);
     tn_decref(p->fdel);
     tn_decref(p->doc);
-    tn_free(p);
+    tn_free_object(p);
+}
+
+static void property_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    TnProperty *p = (TnProperty *)o;
+    tn_visit(p->fget, visit, arg);
+    tn_visit(p->fset, visit, arg);
+    tn_visit(p->fdel, visit, arg);
+    tn_visit(p->doc, visit, arg);
 }
 
 static TnValue property_make(TnState *st, TnValue fget, TnValue fset, TnValue fdel, TnValue doc)
@@ -557,6 +608,7 @@ TnType tn_property_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "property",
     .dealloc = property_dealloc,
+    .traverse = property_traverse,
     .construct = property_construct,
     .descr_get = property_descr_get,
     .descr_set = property_descr_set,
@@ -567,7 +619,12 @@ TnType tn_property_type = {
 static void wrapper_dealloc(TnObject *o)
 {
     tn_decref(((TnWrapper *)o)->func);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void wrapper_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    tn_visit(((TnWrapper *)o)->func, visit, arg);
 }
 
 static TnValue wrapper_construct(TnState *st, TnType *type, const TnValue *args, int nargs,
@@ -605,6 +662,7 @@ TnType tn_staticmethod_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "staticmethod",
     .dealloc = wrapper_dealloc,
+    .traverse = wrapper_traverse,
     .construct = wrapper_construct,
     .descr_get = staticmethod_descr_get,
     .call = staticmethod_call,
@@ -614,6 +672,7 @@ TnType tn_classmethod_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "classmethod",
     .dealloc = wrapper_dealloc,
+    .traverse = wrapper_traverse,
     .construct = wrapper_construct,
     .descr_get = classmethod_descr_get,
 };
@@ -636,7 +695,14 @@ static void super_dealloc(TnObject *o)
     TnSuper *s = (TnSuper *)o;
     tn_obj_decref(s->cls);
     tn_decref(s->self);
-    tn_free(s);
+    tn_free_object(s);
+}
+
+static void super_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    TnSuper *s = (TnSuper *)o;
+    tn_visit_obj(s->cls, visit, arg);
+    tn_visit(s->self, visit, arg);
 }
 
 static TnValue super_getattr(TnState *st, TnValue self, TnStr *name)
@@ -668,6 +734,7 @@ TnType tn_super_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "super",
     .dealloc = super_dealloc,
+    .traverse = super_traverse,
     .repr = super_repr,
     .getattr = super_getattr,
 };
@@ -683,7 +750,6 @@ static TnValue super_construct(TnState *st, TnType *type, const TnValue *args, i
 
 int func_types_init(TnState *st)
 {
-    class_init();
     tn_super_type.construct = super_construct;
     TnType *types[] = {&tn_cell_type,         &tn_function_type,     &tn_method_type,
                        &tn_property_type,     &tn_staticmethod_type, &tn_classmethod_type,

@@ -27,7 +27,7 @@ typedef struct TnFunction {
     TnDict *globals;
     TnValue doc;
     TnDict *dict;       /* function attributes, created on demand */
-    TnType *owner;      /* class whose body defined it, for super() (borrowed) */
+    TnType *owner;      /* class whose body defined it, for super(), or NULL */
 } TnFunction;
 
 typedef struct TnMethod {
@@ -87,7 +87,6 @@ TN_MUST_CHECK TnValue function_run(TnState *st, TnFunction *fn, TnValue *slots);
 /* Builds a class from its namespace (runs no code). New reference. */
 TN_MUST_CHECK TnValue class_new(TnState *st, TnStr *name, TnType *base, TnDict *ns);
 TN_MUST_CHECK TnValue super_new(TnState *st, TnType *cls, TnValue self);
-void class_init(void); /* installs tn_type_release_hook */
 
 /* eval.c */
 /* Runs a function body in a prepared frame: the return value or UNDEF. */

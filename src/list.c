@@ -133,7 +133,27 @@ static void list_dealloc(TnObject *o)
     for (int64_t i = 0; i < l->n; i++)
         tn_decref(l->items[i]);
     tn_free(l->items);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void list_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    TnList *l = (TnList *)o;
+    for (int64_t i = 0; i < l->n; i++)
+        tn_visit(l->items[i], visit, arg);
+}
+
+/* Empties the list before dropping the items, so no decref sees it half cleared. */
+static void list_gc_clear(TnObject *o)
+{
+    TnList *l = (TnList *)o;
+    TnValue *items = l->items;
+    int64_t n = l->n;
+    l->items = NULL;
+    l->n = l->cap = 0;
+    for (int64_t i = 0; i < n; i++)
+        tn_decref(items[i]);
+    tn_free(items);
 }
 
 /* ------------------------------------------------------------ slots */
@@ -392,7 +412,12 @@ typedef struct {
 static void listiter_dealloc(TnObject *o)
 {
     tn_obj_decref(((ListIter *)o)->l);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void listiter_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    tn_visit_obj(((ListIter *)o)->l, visit, arg);
 }
 
 static TnValue listiter_next(TnState *st, TnValue self)
@@ -412,6 +437,7 @@ TnType tn_list_iter_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "list_iterator",
     .dealloc = listiter_dealloc,
+    .traverse = listiter_traverse,
     .iter = iter_self,
     .next = listiter_next,
 };
@@ -754,6 +780,8 @@ TnType tn_list_type = {
     .flags = TN_TYPE_BASETYPE,
     .alloc = list_alloc_type,
     .dealloc = list_dealloc,
+    .traverse = list_traverse,
+    .clear = list_gc_clear,
     .repr = list_repr,
     .hash = list_hash,
     .richcmp = list_richcmp,

@@ -102,15 +102,20 @@ void tn_free(void *p)
  * decref is in tn_object_free. */
 void *tn_alloc_object(TnState *st, TnType *type, size_t size)
 {
-    TnObject *o = tn_calloc(1, size);
-    if (!o) {
+    /* tracked objects have the collector's header in front */
+    size_t head = type && type->traverse ? TN_GC_HEAD_SIZE : 0;
+    char *p = tn_calloc(1, head + size);
+    if (!p) {
         if (st)
             (void)tn_no_memory(st);
         return NULL;
     }
+    TnObject *o = (TnObject *)(p + head);
     o->refcnt = 1;
     o->type = type;
     if (type && (type->flags & TN_TYPE_HEAP))
         type->head.refcnt++;
+    if (head)
+        tn_gc_track(o); /* last: a collection it starts sees a complete, empty object */
     return o;
 }

@@ -71,7 +71,13 @@ static void ns_dealloc(TnObject *o)
     ns->dict = NULL;
     tn_obj_decref(d);
     tn_obj_decref(ns->name);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+/* A module that imports itself refers to itself through its dict, whose clear breaks it. */
+static void ns_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    tn_visit_obj(((TnNamespace *)o)->dict, visit, arg);
 }
 
 /* CPython compiles math, sys and time into the interpreter, and says so in their repr. */
@@ -143,6 +149,7 @@ TnType tn_namespace_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "module",
     .dealloc = ns_dealloc,
+    .traverse = ns_traverse,
     .repr = ns_repr,
     .getattr = ns_getattr,
     .setattr = ns_setattr,

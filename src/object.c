@@ -65,6 +65,9 @@ static _Thread_local TnObject *free_later;
 
 void tn_object_free(TnObject *o)
 {
+    /* untracked first: a collection must never scan an object being torn down */
+    if (tn_gc_is(o))
+        tn_gc_untrack(o);
     if (free_depth > 200) {
         o->refcnt = (int64_t)(intptr_t)free_later;
         free_later = o;
@@ -842,7 +845,12 @@ typedef struct {
 static void seqiter_dealloc(TnObject *o)
 {
     tn_decref(((SeqIter *)o)->obj);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void seqiter_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    tn_visit(((SeqIter *)o)->obj, visit, arg);
 }
 
 static TnValue seqiter_next(TnState *st, TnValue self)
@@ -872,6 +880,7 @@ TnType tn_seq_iter_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "iterator",
     .dealloc = seqiter_dealloc,
+    .traverse = seqiter_traverse,
     .iter = iter_self,
     .next = seqiter_next,
 };
@@ -1052,7 +1061,14 @@ static void native_dealloc(TnObject *o)
     TnNative *n = (TnNative *)o;
     tn_decref(n->self);
     tn_decref(n->owner);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void native_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    TnNative *n = (TnNative *)o;
+    tn_visit(n->self, visit, arg);
+    tn_visit(n->owner, visit, arg);
 }
 
 /* An unbound method descriptor called as list.append(x, ...): checks x's type. */
@@ -1187,6 +1203,7 @@ TnType tn_native_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "builtin_function_or_method",
     .dealloc = native_dealloc,
+    .traverse = native_traverse,
     .repr = native_repr,
     .call = native_call,
     .descr_get = native_descr_get,
@@ -1386,21 +1403,26 @@ static TnValue type_call(TnState *st, TnValue self, const TnValue *args, int nar
     return obj;
 }
 
-void (*tn_type_release_hook)(TnType *t);
-
 static void type_dealloc(TnObject *o)
 {
     TnType *t = (TnType *)o;
     if (t->flags & TN_TYPE_HEAP) {
-        if (tn_type_release_hook)
-            tn_type_release_hook(t);
         tn_obj_decref(t->dict);
         tn_obj_decref(t->name_str);
         tn_decref(t->doc);
         if (t->base)
             tn_obj_decref(t->base);
-        tn_free(o);
+        tn_free_object(o);
     }
+}
+
+/* Only classes made at run time are tracked (tn_gc_is); their clear is their dict's. */
+static void type_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    TnType *t = (TnType *)o;
+    tn_visit_obj(t->dict, visit, arg);
+    tn_visit(t->doc, visit, arg);
+    tn_visit_obj(t->base, visit, arg);
 }
 
 static TnValue type_get_name(TnState *st, TnValue self)
@@ -1536,6 +1558,7 @@ TnType tn_type_type = {
     .name = "type",
     .flags = TN_TYPE_BASETYPE,
     .dealloc = type_dealloc,
+    .traverse = type_traverse,
     .repr = type_repr,
     .call = type_call,
     .getset = type_getset,
@@ -1564,7 +1587,13 @@ static void object_dealloc(TnObject *o)
 {
     TnInstance *in = (TnInstance *)o;
     tn_obj_decref(in->dict);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+/* No clear slot: cycles through an instance go through its dict, whose clear breaks them. */
+static void object_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    tn_visit_obj(((TnInstance *)o)->dict, visit, arg);
 }
 
 static TnValue object_init_fn(TnState *st, const TnValue *args, int nargs, TnStr *const *kwnames,
@@ -1709,6 +1738,7 @@ TnType tn_object_type = {
     .flags = TN_TYPE_BASETYPE,
     .alloc = object_alloc,
     .dealloc = object_dealloc,
+    .traverse = object_traverse,
     .methods = object_methods,
     .getset = object_getset,
 };

@@ -30,6 +30,10 @@ typedef struct TnList TnList;
 typedef struct TnDict TnDict;
 typedef struct TnSig TnSig;
 
+/* The cycle collector's callback: called once for each object reference an object
+ * owns (see TnType.traverse and gc.c). */
+typedef void (*TnVisit)(TnObject *o, void *arg);
+
 /* ---------------------------------------------------------------- strings */
 /* Immutable UTF-8 string. `len` is bytes, `nchars` code points; data is
  * NUL-terminated. `hash` is computed on creation. Interned strings (all names
@@ -180,7 +184,27 @@ struct TnType {
     /* For built-in types that Python defines outside builtins (torch.Tensor,
      * numpy.ndarray, ...): the module their repr names. NULL: builtins. */
     const char *module;
+    /* Cycle collection (gc.c). A type whose instances hold references to other objects
+     * lists them with traverse: visit is called for every reference the instance owns
+     * (and for no borrowed one); objects of such a type are tracked by the collector.
+     * The reference to a class that every instance of a user class holds is visited by
+     * the collector itself. clear drops the references that can close a cycle (the
+     * contents of a list or dict, a cell's value), leaving a valid object; NULL when
+     * other objects' clear always breaks cycles through this one (a tuple). */
+    void (*traverse)(TnObject *self, TnVisit visit, void *arg);
+    void (*clear)(TnObject *self);
 };
+
+/* Does o carry the cycle collector's header (gc.c)? Objects of types with a traverse
+ * slot do, except type objects, of which only classes made at run time do. */
+extern TnType tn_type_type;
+static inline bool tn_gc_is(const TnObject *o)
+{
+    const TnType *t = o->type;
+    if (!t || !t->traverse)
+        return false;
+    return t != &tn_type_type || (((const TnType *)o)->flags & TN_TYPE_HEAP);
+}
 
 /* Instances of user classes (and of `object`): a type plus an attribute dict. */
 typedef struct TnInstance {
@@ -285,6 +309,35 @@ void tn_free(void *p);
 /* Allocates a zeroed object of `size` bytes with refcnt 1 and the given type;
  * raises MemoryError and returns NULL on failure. */
 void *tn_alloc_object(TnState *st, TnType *type, size_t size);
+/* Frees the memory of an object (a dealloc's last step): objects of types with a
+ * traverse slot carry the collector's header in front. */
+void tn_free_object(void *o);
+
+/* --------------------------------------------------------- cycle collector */
+/* Helpers for traverse slots. */
+static inline void tn_visit(TnValue v, TnVisit visit, void *arg)
+{
+    if (v.tag == V_OBJ)
+        visit(v.u.o, arg);
+}
+static inline void tn_visit_obj(const void *o, TnVisit visit, void *arg)
+{
+    if (o)
+        visit((TnObject *)o, arg);
+}
+#define TN_GC_HEAD_SIZE 24
+/* Zeroed memory for an object with the header, not yet tracked (NULL when out of
+ * memory; no exception is raised). tn_alloc_object allocates the same way. */
+void *tn_gc_calloc(size_t size);
+/* Starts tracking o, whose fields must all be valid (zeroed is valid); may collect,
+ * so o must already hold its references. */
+void tn_gc_track(TnObject *o);
+void tn_gc_untrack(TnObject *o); /* before a tracked object dies; no-op if untracked */
+/* A full collection now; returns the number of objects freed. */
+int64_t tn_gc_collect(void);
+/* Reads TN_GC_STATS=1 (print collection counts at exit) and TN_GC_STRESS=N (collect
+ * after every N tracked allocations, for tests). */
+void tn_gc_init(void);
 
 /* ------------------------------------------------------------- protocols */
 TnType *tn_type_of(TnValue v);        /* borrowed; never NULL for a defined value */

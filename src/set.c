@@ -422,7 +422,21 @@ int set_contains(TnState *st, TnSet *s, TnValue v)
 static void set_dealloc(TnObject *o)
 {
     set_clear_internal((SetObj *)o);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void set_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    SetObj *so = (SetObj *)o;
+    if (!so->table)
+        return; /* not initialised yet */
+    for (int64_t i = 0; i <= so->mask; i++)
+        tn_visit(so->table[i].key, visit, arg);
+}
+
+static void set_gc_clear(TnObject *o)
+{
+    set_clear_internal((SetObj *)o);
 }
 
 static TnValue set_repr(TnState *st, TnValue self)
@@ -808,7 +822,12 @@ typedef struct {
 static void setiter_dealloc(TnObject *o)
 {
     tn_obj_decref(((SetIter *)o)->so);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void setiter_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    tn_visit_obj(((SetIter *)o)->so, visit, arg);
 }
 
 static TnValue setiter_next(TnState *st, TnValue self)
@@ -840,6 +859,7 @@ TnType tn_set_iter_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "set_iterator",
     .dealloc = setiter_dealloc,
+    .traverse = setiter_traverse,
     .iter = iter_self,
     .next = setiter_next,
 };
@@ -1130,6 +1150,8 @@ TnType tn_set_type = {
     .flags = TN_TYPE_BASETYPE,
     .alloc = set_alloc_type,
     .dealloc = set_dealloc,
+    .traverse = set_traverse,
+    .clear = set_gc_clear,
     .repr = set_repr,
     .hash = set_hash,
     .richcmp = set_richcmp,
@@ -1147,6 +1169,8 @@ TnType tn_frozenset_type = {
     .flags = TN_TYPE_BASETYPE,
     .alloc = set_alloc_type,
     .dealloc = set_dealloc,
+    .traverse = set_traverse,
+    .clear = set_gc_clear,
     .repr = set_repr,
     .hash = frozenset_hash,
     .richcmp = set_richcmp,

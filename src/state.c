@@ -145,6 +145,7 @@ TnState *tn_init(int argc, char **argv)
     if (!st)
         return NULL;
     tn_state = st;
+    tn_gc_init();
     st->recursion_limit = 1000;
     st->exc = st->handling = st->last_value = st->memory_error = tn_undef();
     if (types_init(st) < 0 || exc_init(st) < 0 || func_types_init(st) < 0)

@@ -97,7 +97,16 @@ static void tuple_dealloc(TnObject *o)
     TnTuple *t = (TnTuple *)o;
     for (int64_t i = 0; i < t->n; i++)
         tn_decref(t->items[i]);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+/* No clear slot: a tuple cannot be changed to refer to itself, so every cycle
+ * through one also goes through a mutable object whose clear breaks it. */
+void tuple_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    TnTuple *t = (TnTuple *)o;
+    for (int64_t i = 0; i < t->n; i++)
+        tn_visit(t->items[i], visit, arg);
 }
 
 /* ------------------------------------------------------------ shared sequence helpers */
@@ -354,7 +363,12 @@ typedef struct {
 static void tupleiter_dealloc(TnObject *o)
 {
     tn_obj_decref(((TupleIter *)o)->t);
-    tn_free(o);
+    tn_free_object(o);
+}
+
+static void tupleiter_traverse(TnObject *o, TnVisit visit, void *arg)
+{
+    tn_visit_obj(((TupleIter *)o)->t, visit, arg);
 }
 
 static TnValue tupleiter_next(TnState *st, TnValue self)
@@ -374,6 +388,7 @@ TnType tn_tuple_iter_type = {
     .head = {TN_IMMORTAL, &tn_type_type},
     .name = "tuple_iterator",
     .dealloc = tupleiter_dealloc,
+    .traverse = tupleiter_traverse,
     .iter = iter_self,
     .next = tupleiter_next,
 };
@@ -449,6 +464,7 @@ TnType tn_tuple_type = {
     .name = "tuple",
     .flags = TN_TYPE_BASETYPE,
     .dealloc = tuple_dealloc,
+    .traverse = tuple_traverse,
     .repr = tuple_repr,
     .hash = tuple_hash,
     .richcmp = tuple_richcmp,

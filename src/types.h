@@ -26,8 +26,6 @@ extern const char *const tn_binop_rdunders[OP_NBINARY]; /* "__radd__" */
 extern const char *const tn_binop_idunders[OP_NBINARY]; /* "__iadd__" */
 extern const char *const tn_cmp_dunders[6];             /* "__lt__" ... "__ge__" */
 
-/* Called when a heap type (class) is freed, before its dict goes (set by class.c). */
-extern void (*tn_type_release_hook)(TnType *t);
 
 /* ------------------------------------------------------------ startup */
 /* Readies every type of the object model (object, type, native, numbers, str,
@@ -55,6 +53,9 @@ static inline void tuple_set(TnValue t, int64_t i, TnValue v)
 {
     AS_TUPLE(t)->items[i] = v;
 }
+
+/* The tuple's traverse slot, shared by types with the tuple layout (torch.Size). */
+void tuple_traverse(TnObject *o, TnVisit visit, void *arg);
 
 /* dict or a subclass of it (OrderedDict, user subclasses): IS_DICT is exact. */
 bool tn_is_dict(TnValue v);
