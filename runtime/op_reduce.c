@@ -457,9 +457,7 @@ static TnTensor *dim_back(TnState *st, TnTensor *r, int d)
             acc[j] += x[d + j];                                                               \
         return LANE_TREE_##L(acc);                                                            \
     }
-#define LANE_TREE_8(a) (((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7])))
 #define LANE_TREE_4(a) ((a[0] + a[2]) + (a[1] + a[3]))
-LANE_SUM(lane_sum_f32, float, 8)
 LANE_SUM(lane_sum_f64, double, 4)
 
 /* One row of softmax or log_softmax computed in the row's dtype, as PyTorch's vectorised
@@ -494,7 +492,6 @@ LANE_SUM(lane_sum_f64, double, 4)
                 out[i] /= s;                                                                  \
         }                                                                                     \
     }
-SOFTMAX_ROW(softmax_f32, float, expf, logf, lane_sum_f32)
 SOFTMAX_ROW(softmax_f64, double, exp, log, lane_sum_f64)
 
 /* Running sums and products; floats accumulate in double (PyTorch's CPU acc_type), integers
@@ -535,9 +532,7 @@ static void scan_rows(void *ctx, int64_t begin, int64_t end)
     bool logsm = j->op == SCAN_LOG_SOFTMAX, prod = j->op == SCAN_CUMPROD;
     int64_t bytes = j->n * DT_SIZE(j->dt);
     for (int64_t r = begin; r < end; r++, in += bytes, out += bytes) {
-        if (j->dt == DT_FLOAT32 && soft)
-            softmax_f32(logsm, j->lastdim, (const float *)in, (float *)out, j->n);
-        else if (j->dt == DT_FLOAT64 && soft)
+        if (soft) /* float64: float32 has softmax_f32() */
             softmax_f64(logsm, j->lastdim, (const double *)in, (double *)out, j->n);
         else if (j->dt == DT_FLOAT32)
             cum_f32(prod, (const float *)in, (float *)out, j->n);
@@ -546,6 +541,63 @@ static void scan_rows(void *ctx, int64_t begin, int64_t end)
         else
             cum_i64(prod, (const int64_t *)in, (int64_t *)out, j->n);
     }
+}
+
+/* float32 softmax and log_softmax (k_vmath.c) on a contiguous (outer, dim, inner) layout, in
+ * place of the dim, so that a dim other than the last needs no transposing copies. Work is
+ * split into (outer index, run of columns) tasks; a row of the last dim is a task of its own. */
+typedef struct {
+    bool logsm, lastdim;
+    const float *in;
+    float *out;
+    int64_t dim, inner, col_tasks;
+} SoftJob;
+
+/* Columns per task: a multiple of 8, so the split never changes which columns are vectorised. */
+#define SOFT_COLS KV_COLS
+
+static void soft_rows(void *ctx, int64_t begin, int64_t end)
+{
+    const SoftJob *j = ctx;
+    for (int64_t t = begin; t < end; t++) {
+        if (j->lastdim) {
+            kv_softmax_row(j->logsm, j->in + t * j->dim, j->out + t * j->dim, j->dim);
+            continue;
+        }
+        int64_t o = t / j->col_tasks, c0 = t % j->col_tasks * SOFT_COLS;
+        int64_t c1 = c0 + SOFT_COLS < j->inner ? c0 + SOFT_COLS : j->inner;
+        const float *in = j->in + o * j->dim * j->inner;
+        float *out = j->out + o * j->dim * j->inner;
+        kv_softmax_cols(j->logsm, in, out, j->dim, j->inner, c0, c1);
+    }
+}
+
+static TnTensor *softmax_f32(TnState *st, bool logsm, TnTensor *x, int d)
+{
+    TnTensor *in = tensor_to(st, x, DT_FLOAT32);
+    TnTensor *c = in ? tensor_contiguous(st, in) : NULL;
+    tn_obj_decref(in);
+    TnTensor *r = c ? tensor_empty(st, DT_FLOAT32, c->ndim, c->sizes) : NULL;
+    if (!r) {
+        tn_obj_decref(c);
+        return NULL;
+    }
+    int64_t numel = tensor_numel(r);
+    SoftJob j = {logsm, c->ndim == 0 || d == c->ndim - 1, (const float *)tensor_ptr(c),
+                 (float *)tensor_ptr(r), c->ndim ? c->sizes[d] : 1, 1, 1};
+    for (int i = d + 1; i < c->ndim; i++)
+        j.inner *= c->sizes[i];
+    if (numel) {
+        int64_t outer = numel / (j.dim * j.inner), tasks = outer;
+        if (!j.lastdim) {
+            j.col_tasks = (j.inner + SOFT_COLS - 1) / SOFT_COLS;
+            tasks = outer * j.col_tasks;
+        }
+        int64_t per_task = j.dim * (j.inner < SOFT_COLS ? j.inner : SOFT_COLS);
+        parallel_for(tasks, ITER_PARALLEL_GRAIN / per_task + 1, soft_rows, &j);
+    }
+    tn_obj_decref(c);
+    return r;
 }
 
 TnTensor *op_scan(TnState *st, TnScanOp op, TnTensor *x, int64_t dim, int dtype)
@@ -563,6 +615,8 @@ TnTensor *op_scan(TnState *st, TnScanOp op, TnTensor *x, int64_t dim, int dtype)
         return tn_raise_ptr(st, tn_RuntimeError, "\"%s_lastdim_kernel_impl\" not implemented for '%s'",
                             op == SCAN_SOFTMAX ? "softmax" : "log_softmax", tn_dtype_info[dt].cname);
     }
+    if (dt == DT_FLOAT32 && (op == SCAN_SOFTMAX || op == SCAN_LOG_SOFTMAX))
+        return softmax_f32(st, op == SCAN_LOG_SOFTMAX, x, d);
     TnTensor *in = dim_last(st, x, d, dt);
     TnTensor *r = in ? tensor_empty(st, dt, in->ndim, in->sizes) : NULL;
     if (!r) {
