@@ -321,6 +321,37 @@ static TnTensor *float_sum(TnState *st, TnTensor *x, TnReduceOp op, uint32_t mas
     return out;
 }
 
+/* Floating logsumexp as PyTorch composes it, so that every rounding matches: m = amax (keepdim)
+ * with infinite maxima set to 0, then log(sum(exp(x - m))) + m, the sum over the dims in
+ * PyTorch's order. In float32 exp and log are the Sleef ones of the exp/log kernels. */
+static TnTensor *logsumexp_float(TnState *st, TnTensor *x, uint32_t mask, int nd, const int64_t *shape)
+{
+    TnTensor *m = op_reduce(st, RED_AMAX, x, mask, true, -1, 0);
+    if (m) { /* m is a new contiguous tensor of x's dtype */
+        int64_t n = tensor_numel(m);
+        for (int64_t i = 0; i < n; i++) {
+            if (m->dtype == DT_FLOAT32 && isinf(((float *)tensor_ptr(m))[i]))
+                ((float *)tensor_ptr(m))[i] = 0;
+            else if (m->dtype == DT_FLOAT64 && isinf(((double *)tensor_ptr(m))[i]))
+                ((double *)tensor_ptr(m))[i] = 0;
+        }
+    }
+    TnTensor *d = m ? op_sub(st, x, m) : NULL;
+    TnTensor *e = d ? op_unary(st, UN_EXP, d) : NULL;
+    TnTensor *s = e ? float_sum(st, e, RED_SUM, mask, x->dtype, nd, shape) : NULL;
+    TnTensor *l = s ? op_unary(st, UN_LOG, s) : NULL;
+    /* l and m hold the same elements in the same order (m only has extra size-1 dims) */
+    TnTensor *mv = l ? op_view(st, m, nd, shape) : NULL;
+    TnTensor *r = mv ? op_add(st, l, mv) : NULL;
+    tn_obj_decref(m);
+    tn_obj_decref(d);
+    tn_obj_decref(e);
+    tn_obj_decref(s);
+    tn_obj_decref(l);
+    tn_obj_decref(mv);
+    return r;
+}
+
 TnTensor *op_reduce(TnState *st, TnReduceOp op, TnTensor *x, uint32_t mask, bool keepdim,
                     int dtype, double correction)
 {
@@ -334,6 +365,8 @@ TnTensor *op_reduce(TnState *st, TnReduceOp op, TnTensor *x, uint32_t mask, bool
     bool full = mask == all;
     if ((op == RED_SUM || op == RED_MEAN) && DT_IS_FLOAT(odt))
         return float_sum(st, x, op, mask, odt, nd, shape);
+    if (op == RED_LOGSUMEXP && DT_IS_FLOAT(x->dtype) && odt == x->dtype && tensor_numel(x))
+        return logsumexp_float(st, x, mask, nd, shape);
     int64_t outer, inner;
     /* empty-reduction rules */
     int64_t red = 1;
