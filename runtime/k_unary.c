@@ -107,32 +107,32 @@ FLOAT_OPS(DEF_FLOAT)
     ULOOP(name##_f64, double, bool, fexpr)
 BOOL_OPS(DEF_BOOL)
 
-/* float32 exp and log are Sleef's, as PyTorch's (k_vmath.c); a strided run goes through a
+/* exp and float32 log are Sleef's, as PyTorch's (k_vmath.c); a strided run goes through a
  * buffer so that it is still computed eight at a time. */
-#define SLEEF_LOOP(NAME, VEC)                                                                 \
+#define SLEEF_LOOP(NAME, T, VEC)                                                              \
     static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                        \
     {                                                                                         \
         (void)ctx;                                                                            \
-        if (s[0] == sizeof(float) && s[1] == sizeof(float)) {                                 \
-            VEC((float *)p[0], (const float *)p[1], n);                                       \
+        if (s[0] == sizeof(T) && s[1] == sizeof(T)) {                                         \
+            VEC((T *)p[0], (const T *)p[1], n);                                               \
             return;                                                                           \
         }                                                                                     \
-        float buf[256];                                                                       \
+        T buf[256];                                                                           \
         char *o = p[0];                                                                       \
         const char *in = p[1];                                                                \
         for (int64_t done = 0; done < n;) {                                                   \
             int64_t m = n - done < 256 ? n - done : 256;                                      \
             for (int64_t i = 0; i < m; i++, in += s[1])                                       \
-                buf[i] = *(const float *)in;                                                  \
+                buf[i] = *(const T *)in;                                                      \
             VEC(buf, buf, m);                                                                 \
             for (int64_t i = 0; i < m; i++, o += s[0])                                        \
-                *(float *)o = buf[i];                                                         \
+                *(T *)o = buf[i];                                                             \
             done += m;                                                                        \
         }                                                                                     \
     }
-SLEEF_LOOP(exp_f32, kv_expf_n)
-SLEEF_LOOP(log_f32, kv_logf_n)
-ULOOP(exp_f64, double, double, exp(x))
+SLEEF_LOOP(exp_f32, float, kv_expf_n)
+SLEEF_LOOP(exp_f64, double, kv_exp_n)
+SLEEF_LOOP(log_f32, float, kv_logf_n)
 ULOOP(log_f64, double, double, log(x))
 
 ULOOP(copy_b, bool, bool, x)

@@ -75,6 +75,50 @@ float kv_expf(float d)
     return (u * pow2i(h)) * pow2i(q - h);
 }
 
+/* Sleef's exp_u10 for double: the same reduction with a split ln 2 in double, and a degree-12
+ * polynomial whose first ten terms are evaluated by Estrin's scheme. */
+#define R_LN2 1.442695040888963407359924681001892137426645954152985934135449406931
+#define L2U   .69314718055966295651160180568695068359375
+#define L2L   .28235290563031577122588448175013436025525412068e-12
+static const double EXP_C[10] = {
+    +0.2081276378237164457e-8, +0.2511210703042288022e-7, +0.2755762628169491192e-6,
+    +0.2755723402025388239e-5, +0.2480158687479686264e-4, +0.1984126989855865850e-3,
+    +0.1388888888914497797e-2, +0.8333333333314938210e-2, +0.4166666666666602598e-1,
+    +0.1666666666666669072e+0};
+
+static inline double pow2i_d(int32_t q)
+{
+    uint64_t u = (uint64_t)(uint32_t)(q + 0x3ff) << 52;
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+double kv_exp(double d)
+{
+    if (d != d)
+        return d + d;
+    if (d > 709.78271114955742909217217426)
+        return INFINITY;
+    if (d < -1000)
+        return 0.0;
+    double u = nearbyint(d * R_LN2);
+    int32_t q = (int32_t)u;
+    double s = fma(u, -L2U, d);
+    s = fma(u, -L2L, s);
+    double s2 = s * s, s4 = s2 * s2, s8 = s4 * s4;
+    const double *c = EXP_C;
+    double hi = fma(s, c[0], c[1]);
+    double p4a = fma(s2, fma(s, c[2], c[3]), fma(s, c[4], c[5]));
+    double p4b = fma(s2, fma(s, c[6], c[7]), fma(s, c[8], c[9]));
+    u = fma(s8, hi, fma(s4, p4a, p4b));
+    u = fma(u, s, 0.5);
+    u = fma(u, s, 1.0);
+    u = fma(u, s, 1.0);
+    int32_t h = q >> 1;
+    return (u * pow2i_d(h)) * pow2i_d(q - h);
+}
+
 /* Sleef's float-float ("df") arithmetic used by logf_u10, FMA variants. */
 typedef struct {
     float x, y;
@@ -131,6 +175,66 @@ float kv_logf(float d)
     s = df_add_dd(s, (DF){x.x * 2.0f, x.y * 2.0f});
     s = df_add_df(s, (x2 * x.x) * t);
     float r = s.x + s.y;
+    if (d == INFINITY)
+        r = INFINITY;
+    if (d < 0 || d != d)
+        r = NAN;
+    if (d == 0)
+        r = -INFINITY;
+    return r;
+}
+
+/* Sleef's log_u10 for double (scalar: PyTorch applies it to one sum per column): logf_u10's
+ * scheme in double-double arithmetic with a degree-7 polynomial in x^2 (Estrin's scheme). */
+typedef struct {
+    double x, y;
+} DD;
+
+static inline DD dd_add2(double x, double y)
+{
+    double s = x + y, v = s - x;
+    return (DD){s, (x - (s - v)) + (y - v)};
+}
+
+static inline DD dd_div(DD n, DD d)
+{
+    double t = 1.0 / d.x;
+    double s = n.x * t;
+    double u = fma(t, n.x, -s);
+    double v = fma(-d.y, t, fma(-d.x, t, 1.0));
+    return (DD){s, fma(s, v, fma(n.y, t, u))};
+}
+
+double kv_log(double d)
+{
+    bool tiny = d < DBL_MIN;
+    if (tiny)
+        d *= 18446744073709551616.0; /* 2^64 */
+    double dq = d * (1.0 / 0.75);
+    uint64_t b;
+    memcpy(&b, &dq, sizeof b);
+    int32_t e = (int32_t)((b >> 52) & 0x7ff) - 0x3ff;
+    memcpy(&b, &d, sizeof b);
+    b += (uint64_t)(int64_t)-e << 52;
+    double m;
+    memcpy(&m, &b, sizeof m);
+    if (tiny)
+        e -= 64;
+    DD x = dd_div(dd_add2(-1.0, m), dd_add2(1.0, m));
+    double x2 = x.x * x.x, x4 = x2 * x2, x8 = x4 * x4;
+    double t = fma(x8, fma(x4, 0.1532076988502701353e+0, fma(x2, 0.1525629051003428716e+0, 0.1818605932937785996e+0)),
+                   fma(x4, fma(x2, 0.2222214519839380009e+0, 0.2857142932794299317e+0),
+                       fma(x2, 0.3999999999635251990e+0, 0.6666666666667333541e+0)));
+    double ef = (double)e, l2h = 0.693147180559945286226764, l2l = 2.319046813846299558417771e-17;
+    DD s = {l2h * ef, 0};
+    s.y = fma(l2l, ef, fma(l2h, ef, -s.x));
+    double sx = s.x + x.x * 2; /* s += 2x (|s| >= |2x|) */
+    s.y = (((s.x - sx) + x.x * 2) + s.y) + x.y * 2;
+    s.x = sx;
+    double w = (x2 * x.x) * t; /* s += x^3 t */
+    sx = s.x + w;
+    s.y = ((s.x - sx) + w) + s.y;
+    double r = sx + s.y;
     if (d == INFINITY)
         r = INFINITY;
     if (d < 0 || d != d)
@@ -219,6 +323,42 @@ KV_AVX2 static void logf_avx2(float *out, const float *in, int64_t n)
         out[i] = kv_logf(in[i]);
 }
 
+/* kv_exp on 4 lanes. */
+KV_AVX2 static inline __m256d exp4(__m256d d)
+{
+    __m256d u = _mm256_round_pd(_mm256_mul_pd(d, _mm256_set1_pd(R_LN2)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m128i q = _mm256_cvtpd_epi32(u);
+    __m256d s = _mm256_fmadd_pd(u, _mm256_set1_pd(-L2U), d);
+    s = _mm256_fmadd_pd(u, _mm256_set1_pd(-L2L), s);
+    __m256d s2 = _mm256_mul_pd(s, s), s4 = _mm256_mul_pd(s2, s2), s8 = _mm256_mul_pd(s4, s4);
+#define C(i) _mm256_set1_pd(EXP_C[i])
+    __m256d hi = _mm256_fmadd_pd(s, C(0), C(1));
+    __m256d p4a = _mm256_fmadd_pd(s2, _mm256_fmadd_pd(s, C(2), C(3)), _mm256_fmadd_pd(s, C(4), C(5)));
+    __m256d p4b = _mm256_fmadd_pd(s2, _mm256_fmadd_pd(s, C(6), C(7)), _mm256_fmadd_pd(s, C(8), C(9)));
+#undef C
+    u = _mm256_fmadd_pd(s8, hi, _mm256_fmadd_pd(s4, p4a, p4b));
+    u = _mm256_fmadd_pd(u, s, _mm256_set1_pd(0.5));
+    u = _mm256_fmadd_pd(u, s, _mm256_set1_pd(1.0));
+    u = _mm256_fmadd_pd(u, s, _mm256_set1_pd(1.0));
+    __m128i h = _mm_srai_epi32(q, 1), bias = _mm_set1_epi32(0x3ff);
+    __m256d p1 = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_cvtepi32_epi64(_mm_add_epi32(h, bias)), 52));
+    __m256d p2 = _mm256_castsi256_pd(
+        _mm256_slli_epi64(_mm256_cvtepi32_epi64(_mm_add_epi32(_mm_sub_epi32(q, h), bias)), 52));
+    u = _mm256_mul_pd(_mm256_mul_pd(u, p1), p2);
+    u = _mm256_blendv_pd(u, _mm256_set1_pd(INFINITY),
+                         _mm256_cmp_pd(d, _mm256_set1_pd(709.78271114955742909217217426), _CMP_GT_OQ));
+    return _mm256_andnot_pd(_mm256_cmp_pd(d, _mm256_set1_pd(-1000), _CMP_LT_OQ), u);
+}
+
+KV_AVX2 static void exp_avx2(double *out, const double *in, int64_t n)
+{
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        _mm256_storeu_pd(out + i, exp4(_mm256_loadu_pd(in + i)));
+    for (; i < n; i++)
+        out[i] = kv_exp(in[i]);
+}
+
 KV_AVX2 static void expf_avx2(float *out, const float *in, int64_t n)
 {
     int64_t i = 0;
@@ -249,6 +389,18 @@ void kv_expf_n(float *out, const float *in, int64_t n)
 #endif
     for (int64_t i = 0; i < n; i++)
         out[i] = kv_expf(in[i]);
+}
+
+void kv_exp_n(double *out, const double *in, int64_t n)
+{
+#ifdef KV_X86
+    if (have_avx2_fma()) {
+        exp_avx2(out, in, n);
+        return;
+    }
+#endif
+    for (int64_t i = 0; i < n; i++)
+        out[i] = kv_exp(in[i]);
 }
 
 void kv_logf_n(float *out, const float *in, int64_t n)

@@ -146,6 +146,10 @@ float kv_expf(float x);
 float kv_logf(float x);
 void kv_expf_n(float *out, const float *in, int64_t n);
 void kv_logf_n(float *out, const float *in, int64_t n);
+/* float64 exp with the bits of Sleef's exp_u10 (PyTorch's double exp kernel). */
+double kv_exp(double x);
+double kv_log(double x); /* Sleef's log_u10 */
+void kv_exp_n(double *out, const double *in, int64_t n);
 /* float32 softmax/log_softmax bit for bit as PyTorch: a contiguous last-dim row of n > 0, or
  * columns [c0, c1) of one contiguous (dim, inner) block when the dim is not the last (c0 a
  * multiple of 8). */

@@ -490,42 +490,48 @@ static TnTensor *dim_back(TnState *st, TnTensor *r, int d)
             acc[j] += x[d + j];                                                               \
         return LANE_TREE_##L(acc);                                                            \
     }
-#define LANE_TREE_4(a) ((a[0] + a[2]) + (a[1] + a[3]))
+#define LANE_TREE_4(a) (((a[0] + a[1]) + a[2]) + a[3]) /* AVX2 has no shuffle tree for double */
 LANE_SUM(lane_sum_f64, double, 4)
 
-/* One row of softmax or log_softmax computed in the row's dtype, as PyTorch's vectorised
- * kernels: the max (NaN wins), exp(x - max) into out, its sum, then out * (1 / sum), or
- * (x - max) - log(sum). A row that was not the last dim is summed left to right and divided,
- * as PyTorch's kernel for inner dims does. */
-#define SOFTMAX_ROW(NAME, T, EXP, LOG, LANESUM)                                               \
-    TN_KERNEL static void NAME(bool logsm, bool lastdim, const T *x, T *out, int64_t n)       \
-    {                                                                                         \
-        T m = x[0];                                                                           \
-        for (int64_t i = 1; i < n; i++)                                                       \
-            m = x[i] > m || x[i] != x[i] ? x[i] : m;                                          \
-        for (int64_t i = 0; i < n; i++)                                                       \
-            out[i] = EXP(x[i] - m);                                                           \
-        T s = 0;                                                                              \
-        if (lastdim) {                                                                        \
-            s = LANESUM(out, n);                                                              \
-        } else {                                                                              \
-            for (int64_t i = 0; i < n; i++)                                                   \
-                s += out[i];                                                                  \
-        }                                                                                     \
-        if (logsm) {                                                                          \
-            T ls = LOG(s);                                                                    \
-            for (int64_t i = 0; i < n; i++)                                                   \
-                out[i] = (x[i] - m) - ls;                                                     \
-        } else if (lastdim) {                                                                 \
-            T inv = 1 / s;                                                                    \
-            for (int64_t i = 0; i < n; i++)                                                   \
-                out[i] *= inv;                                                                \
-        } else {                                                                              \
-            for (int64_t i = 0; i < n; i++)                                                   \
-                out[i] /= s;                                                                  \
-        }                                                                                     \
+/* One float64 row of softmax or log_softmax, as PyTorch's AVX2 kernels (4 doubles a vector).
+ * Over the last dim: the max (NaN wins), Sleef's exp(x - max), reduce_all's lane-order sum, then
+ * out * (1 / sum) or (x - max) - log(sum). Over another dim (the row is a column of the input):
+ * a column below inner - inner % 4 is vectorised (Sleef's exp, NaN-keeping max), the others are
+ * scalar (glibc's exp, std::max); the sum runs from 0 in order; softmax starts its max at x[0]
+ * and divides, log_softmax starts at -inf (the scalar max then skips NaN). log_softmax takes
+ * Sleef's log of every sum. */
+static void softmax_f64(bool logsm, bool lastdim, bool sleef, const double *x, double *out, int64_t n)
+{
+    double m = lastdim || !logsm ? x[0] : -INFINITY;
+    for (int64_t i = lastdim || !logsm ? 1 : 0; i < n; i++) {
+        double v = x[i];
+        if (lastdim || sleef)
+            m = v > m || v != v ? v : m;
+        else
+            m = logsm ? (v > m ? v : m) : (m < v ? v : m);
     }
-SOFTMAX_ROW(softmax_f64, double, exp, log, lane_sum_f64)
+    for (int64_t i = 0; i < n; i++)
+        out[i] = lastdim || sleef ? kv_exp(x[i] - m) : exp(x[i] - m);
+    double s = 0;
+    if (lastdim) {
+        s = lane_sum_f64(out, n);
+    } else {
+        for (int64_t i = 0; i < n; i++)
+            s += out[i];
+    }
+    if (logsm) {
+        double ls = kv_log(s);
+        for (int64_t i = 0; i < n; i++)
+            out[i] = (x[i] - m) - ls;
+    } else if (lastdim) {
+        double inv = 1 / s;
+        for (int64_t i = 0; i < n; i++)
+            out[i] *= inv;
+    } else {
+        for (int64_t i = 0; i < n; i++)
+            out[i] /= s;
+    }
+}
 
 /* Running sums and products; floats accumulate in double (PyTorch's CPU acc_type), integers
  * in wrapping int64. */
@@ -552,7 +558,7 @@ typedef struct {
     bool lastdim;
     const char *in;
     char *out;
-    int64_t n;
+    int64_t n, inner; /* inner: product of the sizes after the dim (softmax's column count) */
 } ScanJob;
 
 static void scan_rows(void *ctx, int64_t begin, int64_t end)
@@ -566,7 +572,8 @@ static void scan_rows(void *ctx, int64_t begin, int64_t end)
     int64_t bytes = j->n * DT_SIZE(j->dt);
     for (int64_t r = begin; r < end; r++, in += bytes, out += bytes) {
         if (soft) /* float64: float32 has softmax_f32() */
-            softmax_f64(logsm, j->lastdim, (const double *)in, (double *)out, j->n);
+            softmax_f64(logsm, j->lastdim, r % j->inner < j->inner - j->inner % 4, (const double *)in,
+                        (double *)out, j->n);
         else if (j->dt == DT_FLOAT32)
             cum_f32(prod, (const float *)in, (float *)out, j->n);
         else if (j->dt == DT_FLOAT64)
@@ -658,7 +665,9 @@ TnTensor *op_scan(TnState *st, TnScanOp op, TnTensor *x, int64_t dim, int dtype)
     }
     int64_t n = r->ndim ? r->sizes[r->ndim - 1] : 1;
     int64_t rows = n ? tensor_numel(r) / n : 0;
-    ScanJob j = {op, dt, x->ndim == 0 || d == x->ndim - 1, tensor_ptr(in), tensor_ptr(r), n};
+    ScanJob j = {op, dt, x->ndim == 0 || d == x->ndim - 1, tensor_ptr(in), tensor_ptr(r), n, 1};
+    for (int k = d + 1; k < x->ndim; k++)
+        j.inner *= x->sizes[k];
     bool done = parallel_for_stoppable(rows, ITER_PARALLEL_GRAIN / (n ? n : 1) + 1, scan_rows, &j);
     tn_obj_decref(in);
     if (!done) {
