@@ -634,7 +634,12 @@ static TnTensor *softmax_f32(TnState *st, bool logsm, TnTensor *x, int d)
             tasks = outer * j.col_tasks;
         }
         int64_t per_task = j.dim * (j.inner < SOFT_COLS ? j.inner : SOFT_COLS);
-        parallel_for(tasks, ITER_PARALLEL_GRAIN / per_task + 1, soft_rows, &j);
+        if (!parallel_for_stoppable(tasks, ITER_PARALLEL_GRAIN / per_task + 1, soft_rows, &j)) {
+            tn_obj_decref(c);
+            tn_obj_decref(r);
+            (void)tn_raise_interrupt(st);
+            return NULL;
+        }
     }
     tn_obj_decref(c);
     return r;
