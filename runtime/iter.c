@@ -319,18 +319,25 @@ void iter_run_elementwise(TnIter *it, TnLoopFn fn, void *ctx, bool parallel)
 }
 
 /* ------------------------------------------------------------ thread pool */
-/* The machine has two cores, so the pool is one persistent worker that runs the upper half of
- * each parallel_for while the caller runs the lower half. Creating a thread per op would cost
- * tens of microseconds, as much as the work it splits. The caller spins briefly before sleeping
- * on the condition variable, because the halves usually finish close together. */
+/* The machine has two cores, so the pool is one persistent worker; creating a thread per op
+ * would cost tens of microseconds, as much as the work it splits. A parallel_for cuts its range
+ * into up to 8 chunks that the caller and the worker claim from a shared counter. On a busy
+ * machine the worker may wait a whole scheduler tick to run; the caller then claims every chunk
+ * itself rather than sit idle waiting for half the work (with fixed halves, a 65536-element add
+ * took ~270 us instead of ~10 us under load). The caller closes the job under the mutex and waits
+ * only for a chunk the worker is running, so a worker that wakes late never touches a finished
+ * job's context. */
 static struct {
     pthread_mutex_t mu;
     pthread_cond_t wake, done;
     bool started, broken;
-    _Atomic bool pending; /* a job is posted and not finished */
+    bool open;             /* a job is posted and not yet closed by its caller */
+    _Atomic bool joined;   /* the worker is running chunks of the open job */
+    uint64_t seq;          /* jobs posted so far: the worker joins each one once */
     TnRangeFn fn;
     void *ctx;
-    int64_t begin, end;
+    int64_t n, chunk;
+    _Atomic int64_t next;  /* the next chunk to claim */
 } pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
 
 static inline void cpu_relax(void)
@@ -343,17 +350,30 @@ static inline void cpu_relax(void)
 /* Held by the thread using the pool; a parallel_for nested in a job runs serially. */
 static pthread_mutex_t pool_owner = PTHREAD_MUTEX_INITIALIZER;
 
+/* Runs chunks of the posted job until none is left. */
+static void run_chunks(void)
+{
+    int64_t nchunks = (pool.n + pool.chunk - 1) / pool.chunk;
+    for (int64_t c; (c = atomic_fetch_add(&pool.next, 1)) < nchunks;) {
+        int64_t b = c * pool.chunk;
+        pool.fn(pool.ctx, b, b + pool.chunk < pool.n ? b + pool.chunk : pool.n);
+    }
+}
+
 static void *pool_worker(void *arg)
 {
     (void)arg;
+    uint64_t seen = 0;
     pthread_mutex_lock(&pool.mu);
     for (;;) {
-        while (!atomic_load(&pool.pending))
+        while (!pool.open || pool.seq == seen)
             pthread_cond_wait(&pool.wake, &pool.mu);
+        seen = pool.seq;
+        atomic_store(&pool.joined, true);
         pthread_mutex_unlock(&pool.mu);
-        pool.fn(pool.ctx, pool.begin, pool.end);
+        run_chunks();
         pthread_mutex_lock(&pool.mu);
-        atomic_store(&pool.pending, false);
+        atomic_store(&pool.joined, false);
         pthread_cond_signal(&pool.done);
     }
     return NULL;
@@ -402,20 +422,23 @@ void parallel_for(int64_t n, int64_t grain, TnRangeFn fn, void *ctx)
         fn(ctx, 0, n);
         return;
     }
-    int64_t mid = n / 2;
+    int64_t chunk = (n + 7) / 8, least = (grain + 1) / 2;
     pthread_mutex_lock(&pool.mu);
     pool.fn = fn;
     pool.ctx = ctx;
-    pool.begin = mid;
-    pool.end = n;
-    atomic_store(&pool.pending, true);
+    pool.n = n;
+    pool.chunk = chunk > least ? chunk : least;
+    atomic_store(&pool.next, 0);
+    pool.seq++;
+    pool.open = true;
     pthread_cond_signal(&pool.wake);
     pthread_mutex_unlock(&pool.mu);
-    fn(ctx, 0, mid);
-    for (int spin = 0; spin < 20000 && atomic_load(&pool.pending); spin++)
+    run_chunks();
+    for (int spin = 0; spin < 20000 && atomic_load(&pool.joined); spin++)
         cpu_relax();
     pthread_mutex_lock(&pool.mu);
-    while (atomic_load(&pool.pending))
+    pool.open = false;
+    while (atomic_load(&pool.joined))
         pthread_cond_wait(&pool.done, &pool.mu);
     pthread_mutex_unlock(&pool.mu);
     pthread_mutex_unlock(&pool_owner);

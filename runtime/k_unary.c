@@ -38,10 +38,8 @@
 
 #define FLOAT_OPS(X)                                                                          \
     X(reciprocal, 1 / x)                                                                      \
-    X(exp, exp(x))                                                                            \
     X(exp2, exp2(x))                                                                          \
     X(expm1, expm1(x))                                                                        \
-    X(log, log(x))                                                                            \
     X(log2, log2(x))                                                                          \
     X(log10, log10(x))                                                                        \
     X(log1p, log1p(x))                                                                        \
@@ -108,6 +106,34 @@ FLOAT_OPS(DEF_FLOAT)
     ULOOP(name##_f32, float, bool, fexpr)                                                     \
     ULOOP(name##_f64, double, bool, fexpr)
 BOOL_OPS(DEF_BOOL)
+
+/* exp and float32 log are Sleef's, as PyTorch's (k_vmath.c); a strided run goes through a
+ * buffer so that it is still computed eight at a time. */
+#define SLEEF_LOOP(NAME, T, VEC)                                                              \
+    static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                        \
+    {                                                                                         \
+        (void)ctx;                                                                            \
+        if (s[0] == sizeof(T) && s[1] == sizeof(T)) {                                         \
+            VEC((T *)p[0], (const T *)p[1], n);                                               \
+            return;                                                                           \
+        }                                                                                     \
+        T buf[256];                                                                           \
+        char *o = p[0];                                                                       \
+        const char *in = p[1];                                                                \
+        for (int64_t done = 0; done < n;) {                                                   \
+            int64_t m = n - done < 256 ? n - done : 256;                                      \
+            for (int64_t i = 0; i < m; i++, in += s[1])                                       \
+                buf[i] = *(const T *)in;                                                      \
+            VEC(buf, buf, m);                                                                 \
+            for (int64_t i = 0; i < m; i++, o += s[0])                                        \
+                *(T *)o = buf[i];                                                             \
+            done += m;                                                                        \
+        }                                                                                     \
+    }
+SLEEF_LOOP(exp_f32, float, kv_expf_n)
+SLEEF_LOOP(exp_f64, double, kv_exp_n)
+SLEEF_LOOP(log_f32, float, kv_logf_n)
+ULOOP(log_f64, double, double, log(x))
 
 ULOOP(copy_b, bool, bool, x)
 ULOOP(bitnot_b, bool, bool, !x)

@@ -140,4 +140,22 @@ void ksum_run(const KSumDims *d, char *out, const char *in, bool f64);
 float ksum_flat_f32(const float *x, int64_t n);
 double ksum_flat_f64(const double *x, int64_t n);
 
+/* k_vmath.c: float32 exp and log with the bits of Sleef's expf_u10 and logf_u10, which
+ * PyTorch's vectorised kernels use: one value, or n contiguous values (out may be in). */
+float kv_expf(float x);
+float kv_logf(float x);
+void kv_expf_n(float *out, const float *in, int64_t n);
+void kv_logf_n(float *out, const float *in, int64_t n);
+/* float64 exp with the bits of Sleef's exp_u10 (PyTorch's double exp kernel). */
+double kv_exp(double x);
+double kv_log(double x); /* Sleef's log_u10 */
+void kv_exp_n(double *out, const double *in, int64_t n);
+/* float32 softmax/log_softmax bit for bit as PyTorch: a contiguous last-dim row of n > 0, or
+ * columns [c0, c1) of one contiguous (dim, inner) block when the dim is not the last (c0 a
+ * multiple of 8). */
+void kv_softmax_row(bool logsm, const float *x, float *out, int64_t n);
+#define KV_COLS 512 /* columns handled together; a multiple of 8 */
+void kv_softmax_cols(bool logsm, const float *x, float *out, int64_t dim, int64_t inner, int64_t c0,
+                     int64_t c1);
+
 #endif

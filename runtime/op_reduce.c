@@ -321,6 +321,37 @@ static TnTensor *float_sum(TnState *st, TnTensor *x, TnReduceOp op, uint32_t mas
     return out;
 }
 
+/* Floating logsumexp as PyTorch composes it, so that every rounding matches: m = amax (keepdim)
+ * with infinite maxima set to 0, then log(sum(exp(x - m))) + m, the sum over the dims in
+ * PyTorch's order. In float32 exp and log are the Sleef ones of the exp/log kernels. */
+static TnTensor *logsumexp_float(TnState *st, TnTensor *x, uint32_t mask, int nd, const int64_t *shape)
+{
+    TnTensor *m = op_reduce(st, RED_AMAX, x, mask, true, -1, 0);
+    if (m) { /* m is a new contiguous tensor of x's dtype */
+        int64_t n = tensor_numel(m);
+        for (int64_t i = 0; i < n; i++) {
+            if (m->dtype == DT_FLOAT32 && isinf(((float *)tensor_ptr(m))[i]))
+                ((float *)tensor_ptr(m))[i] = 0;
+            else if (m->dtype == DT_FLOAT64 && isinf(((double *)tensor_ptr(m))[i]))
+                ((double *)tensor_ptr(m))[i] = 0;
+        }
+    }
+    TnTensor *d = m ? op_sub(st, x, m) : NULL;
+    TnTensor *e = d ? op_unary(st, UN_EXP, d) : NULL;
+    TnTensor *s = e ? float_sum(st, e, RED_SUM, mask, x->dtype, nd, shape) : NULL;
+    TnTensor *l = s ? op_unary(st, UN_LOG, s) : NULL;
+    /* l and m hold the same elements in the same order (m only has extra size-1 dims) */
+    TnTensor *mv = l ? op_view(st, m, nd, shape) : NULL;
+    TnTensor *r = mv ? op_add(st, l, mv) : NULL;
+    tn_obj_decref(m);
+    tn_obj_decref(d);
+    tn_obj_decref(e);
+    tn_obj_decref(s);
+    tn_obj_decref(l);
+    tn_obj_decref(mv);
+    return r;
+}
+
 TnTensor *op_reduce(TnState *st, TnReduceOp op, TnTensor *x, uint32_t mask, bool keepdim,
                     int dtype, double correction)
 {
@@ -334,6 +365,8 @@ TnTensor *op_reduce(TnState *st, TnReduceOp op, TnTensor *x, uint32_t mask, bool
     bool full = mask == all;
     if ((op == RED_SUM || op == RED_MEAN) && DT_IS_FLOAT(odt))
         return float_sum(st, x, op, mask, odt, nd, shape);
+    if (op == RED_LOGSUMEXP && DT_IS_FLOAT(x->dtype) && odt == x->dtype && tensor_numel(x))
+        return logsumexp_float(st, x, mask, nd, shape);
     int64_t outer, inner;
     /* empty-reduction rules */
     int64_t red = 1;
@@ -457,45 +490,48 @@ static TnTensor *dim_back(TnState *st, TnTensor *r, int d)
             acc[j] += x[d + j];                                                               \
         return LANE_TREE_##L(acc);                                                            \
     }
-#define LANE_TREE_8(a) (((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7])))
-#define LANE_TREE_4(a) ((a[0] + a[2]) + (a[1] + a[3]))
-LANE_SUM(lane_sum_f32, float, 8)
+#define LANE_TREE_4(a) (((a[0] + a[1]) + a[2]) + a[3]) /* AVX2 has no shuffle tree for double */
 LANE_SUM(lane_sum_f64, double, 4)
 
-/* One row of softmax or log_softmax computed in the row's dtype, as PyTorch's vectorised
- * kernels: the max (NaN wins), exp(x - max) into out, its sum, then out * (1 / sum), or
- * (x - max) - log(sum). A row that was not the last dim is summed left to right and divided,
- * as PyTorch's kernel for inner dims does. */
-#define SOFTMAX_ROW(NAME, T, EXP, LOG, LANESUM)                                               \
-    TN_KERNEL static void NAME(bool logsm, bool lastdim, const T *x, T *out, int64_t n)       \
-    {                                                                                         \
-        T m = x[0];                                                                           \
-        for (int64_t i = 1; i < n; i++)                                                       \
-            m = x[i] > m || x[i] != x[i] ? x[i] : m;                                          \
-        for (int64_t i = 0; i < n; i++)                                                       \
-            out[i] = EXP(x[i] - m);                                                           \
-        T s = 0;                                                                              \
-        if (lastdim) {                                                                        \
-            s = LANESUM(out, n);                                                              \
-        } else {                                                                              \
-            for (int64_t i = 0; i < n; i++)                                                   \
-                s += out[i];                                                                  \
-        }                                                                                     \
-        if (logsm) {                                                                          \
-            T ls = LOG(s);                                                                    \
-            for (int64_t i = 0; i < n; i++)                                                   \
-                out[i] = (x[i] - m) - ls;                                                     \
-        } else if (lastdim) {                                                                 \
-            T inv = 1 / s;                                                                    \
-            for (int64_t i = 0; i < n; i++)                                                   \
-                out[i] *= inv;                                                                \
-        } else {                                                                              \
-            for (int64_t i = 0; i < n; i++)                                                   \
-                out[i] /= s;                                                                  \
-        }                                                                                     \
+/* One float64 row of softmax or log_softmax, as PyTorch's AVX2 kernels (4 doubles a vector).
+ * Over the last dim: the max (NaN wins), Sleef's exp(x - max), reduce_all's lane-order sum, then
+ * out * (1 / sum) or (x - max) - log(sum). Over another dim (the row is a column of the input):
+ * a column below inner - inner % 4 is vectorised (Sleef's exp, NaN-keeping max), the others are
+ * scalar (glibc's exp, std::max); the sum runs from 0 in order; softmax starts its max at x[0]
+ * and divides, log_softmax starts at -inf (the scalar max then skips NaN). log_softmax takes
+ * Sleef's log of every sum. */
+static void softmax_f64(bool logsm, bool lastdim, bool sleef, const double *x, double *out, int64_t n)
+{
+    double m = lastdim || !logsm ? x[0] : -INFINITY;
+    for (int64_t i = lastdim || !logsm ? 1 : 0; i < n; i++) {
+        double v = x[i];
+        if (lastdim || sleef)
+            m = v > m || v != v ? v : m;
+        else
+            m = logsm ? (v > m ? v : m) : (m < v ? v : m);
     }
-SOFTMAX_ROW(softmax_f32, float, expf, logf, lane_sum_f32)
-SOFTMAX_ROW(softmax_f64, double, exp, log, lane_sum_f64)
+    for (int64_t i = 0; i < n; i++)
+        out[i] = lastdim || sleef ? kv_exp(x[i] - m) : exp(x[i] - m);
+    double s = 0;
+    if (lastdim) {
+        s = lane_sum_f64(out, n);
+    } else {
+        for (int64_t i = 0; i < n; i++)
+            s += out[i];
+    }
+    if (logsm) {
+        double ls = kv_log(s);
+        for (int64_t i = 0; i < n; i++)
+            out[i] = (x[i] - m) - ls;
+    } else if (lastdim) {
+        double inv = 1 / s;
+        for (int64_t i = 0; i < n; i++)
+            out[i] *= inv;
+    } else {
+        for (int64_t i = 0; i < n; i++)
+            out[i] /= s;
+    }
+}
 
 /* Running sums and products; floats accumulate in double (PyTorch's CPU acc_type), integers
  * in wrapping int64. */
@@ -522,7 +558,7 @@ typedef struct {
     bool lastdim;
     const char *in;
     char *out;
-    int64_t n;
+    int64_t n, inner; /* inner: product of the sizes after the dim (softmax's column count) */
 } ScanJob;
 
 static void scan_rows(void *ctx, int64_t begin, int64_t end)
@@ -535,10 +571,9 @@ static void scan_rows(void *ctx, int64_t begin, int64_t end)
     bool logsm = j->op == SCAN_LOG_SOFTMAX, prod = j->op == SCAN_CUMPROD;
     int64_t bytes = j->n * DT_SIZE(j->dt);
     for (int64_t r = begin; r < end; r++, in += bytes, out += bytes) {
-        if (j->dt == DT_FLOAT32 && soft)
-            softmax_f32(logsm, j->lastdim, (const float *)in, (float *)out, j->n);
-        else if (j->dt == DT_FLOAT64 && soft)
-            softmax_f64(logsm, j->lastdim, (const double *)in, (double *)out, j->n);
+        if (soft) /* float64: float32 has softmax_f32() */
+            softmax_f64(logsm, j->lastdim, r % j->inner < j->inner - j->inner % 4, (const double *)in,
+                        (double *)out, j->n);
         else if (j->dt == DT_FLOAT32)
             cum_f32(prod, (const float *)in, (float *)out, j->n);
         else if (j->dt == DT_FLOAT64)
@@ -546,6 +581,68 @@ static void scan_rows(void *ctx, int64_t begin, int64_t end)
         else
             cum_i64(prod, (const int64_t *)in, (int64_t *)out, j->n);
     }
+}
+
+/* float32 softmax and log_softmax (k_vmath.c) on a contiguous (outer, dim, inner) layout, in
+ * place of the dim, so that a dim other than the last needs no transposing copies. Work is
+ * split into (outer index, run of columns) tasks; a row of the last dim is a task of its own. */
+typedef struct {
+    bool logsm, lastdim;
+    const float *in;
+    float *out;
+    int64_t dim, inner, col_tasks;
+} SoftJob;
+
+/* Columns per task: a multiple of 8, so the split never changes which columns are vectorised. */
+#define SOFT_COLS KV_COLS
+
+static void soft_rows(void *ctx, int64_t begin, int64_t end)
+{
+    const SoftJob *j = ctx;
+    for (int64_t t = begin; t < end; t++) {
+        if (j->lastdim) {
+            kv_softmax_row(j->logsm, j->in + t * j->dim, j->out + t * j->dim, j->dim);
+            continue;
+        }
+        int64_t o = t / j->col_tasks, c0 = t % j->col_tasks * SOFT_COLS;
+        int64_t c1 = c0 + SOFT_COLS < j->inner ? c0 + SOFT_COLS : j->inner;
+        const float *in = j->in + o * j->dim * j->inner;
+        float *out = j->out + o * j->dim * j->inner;
+        kv_softmax_cols(j->logsm, in, out, j->dim, j->inner, c0, c1);
+    }
+}
+
+static TnTensor *softmax_f32(TnState *st, bool logsm, TnTensor *x, int d)
+{
+    TnTensor *in = tensor_to(st, x, DT_FLOAT32);
+    TnTensor *c = in ? tensor_contiguous(st, in) : NULL;
+    tn_obj_decref(in);
+    TnTensor *r = c ? tensor_empty(st, DT_FLOAT32, c->ndim, c->sizes) : NULL;
+    if (!r) {
+        tn_obj_decref(c);
+        return NULL;
+    }
+    int64_t numel = tensor_numel(r);
+    SoftJob j = {logsm, c->ndim == 0 || d == c->ndim - 1, (const float *)tensor_ptr(c),
+                 (float *)tensor_ptr(r), c->ndim ? c->sizes[d] : 1, 1, 1};
+    for (int i = d + 1; i < c->ndim; i++)
+        j.inner *= c->sizes[i];
+    if (numel) {
+        int64_t outer = numel / (j.dim * j.inner), tasks = outer;
+        if (!j.lastdim) {
+            j.col_tasks = (j.inner + SOFT_COLS - 1) / SOFT_COLS;
+            tasks = outer * j.col_tasks;
+        }
+        int64_t per_task = j.dim * (j.inner < SOFT_COLS ? j.inner : SOFT_COLS);
+        if (!parallel_for_stoppable(tasks, ITER_PARALLEL_GRAIN / per_task + 1, soft_rows, &j)) {
+            tn_obj_decref(c);
+            tn_obj_decref(r);
+            (void)tn_raise_interrupt(st);
+            return NULL;
+        }
+    }
+    tn_obj_decref(c);
+    return r;
 }
 
 TnTensor *op_scan(TnState *st, TnScanOp op, TnTensor *x, int64_t dim, int dtype)
@@ -563,6 +660,8 @@ TnTensor *op_scan(TnState *st, TnScanOp op, TnTensor *x, int64_t dim, int dtype)
         return tn_raise_ptr(st, tn_RuntimeError, "\"%s_lastdim_kernel_impl\" not implemented for '%s'",
                             op == SCAN_SOFTMAX ? "softmax" : "log_softmax", tn_dtype_info[dt].cname);
     }
+    if (dt == DT_FLOAT32 && (op == SCAN_SOFTMAX || op == SCAN_LOG_SOFTMAX))
+        return softmax_f32(st, op == SCAN_LOG_SOFTMAX, x, d);
     TnTensor *in = dim_last(st, x, d, dt);
     TnTensor *r = in ? tensor_empty(st, dt, in->ndim, in->sizes) : NULL;
     if (!r) {
@@ -571,7 +670,9 @@ TnTensor *op_scan(TnState *st, TnScanOp op, TnTensor *x, int64_t dim, int dtype)
     }
     int64_t n = r->ndim ? r->sizes[r->ndim - 1] : 1;
     int64_t rows = n ? tensor_numel(r) / n : 0;
-    ScanJob j = {op, dt, x->ndim == 0 || d == x->ndim - 1, tensor_ptr(in), tensor_ptr(r), n};
+    ScanJob j = {op, dt, x->ndim == 0 || d == x->ndim - 1, tensor_ptr(in), tensor_ptr(r), n, 1};
+    for (int k = d + 1; k < x->ndim; k++)
+        j.inner *= x->sizes[k];
     bool done = parallel_for_stoppable(rows, ITER_PARALLEL_GRAIN / (n ? n : 1) + 1, scan_rows, &j);
     tn_obj_decref(in);
     if (!done) {
