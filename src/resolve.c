@@ -482,6 +482,45 @@ static TnScope *enclosing(TnScope *s)
     return NULL;
 }
 
+/* A method is defined while its class body runs, in the class body's frame: a free
+ * variable it takes from the function around the class must reach it through every class
+ * body in between, each passing the cell on as a free variable of its own (CPython does the
+ * same). Returns the symbol s's free variable links to: the innermost class's, or found. */
+static TnSym *through_classes(Resolver *r, TnScope *s, TnScope *outer, TnStr *name, TnSym *found)
+{
+    TnScope *chain[64];
+    int n = 0;
+    for (TnScope *p = s->parent; p && p != outer; p = p->parent)
+        if (p->type == SK_CLASS && p != s->host) {
+            if (n == 64) {
+                fail(r, tn_SyntaxError, NULL, "too many nested classes");
+                return NULL;
+            }
+            chain[n++] = p;
+        }
+    while (n-- > 0) { /* outermost class first */
+        TnScope *c = chain[n];
+        TnSym *sym = sym_find(c, name);
+        if (sym && !sym->is_free && (sym->bound || sym->global_decl || sym->nonlocal_decl)) {
+            fail(r, tn_SyntaxError, NULL,
+                 "a method uses a variable of the function around its class that the class "
+                 "body also binds: not supported");
+            return NULL;
+        }
+        if (!sym && !(sym = sym_get(r, c, name))) {
+            fail(r, tn_MemoryError, NULL, "out of memory");
+            return NULL;
+        }
+        if (!sym->is_free) {
+            sym->is_free = 1;
+            sym->cell = 1;
+            sym->outer = found;
+        }
+        found = sym;
+    }
+    return found;
+}
+
 /* Finds the symbol `name` means in scope s, creating free-variable entries on the
  * way; *owner gets the scope the symbol belongs to. NULL means global/builtin. */
 static TnSym *lookup(Resolver *r, TnScope *s, TnStr *name, bool from_inner, TnScope **owner)
@@ -512,6 +551,8 @@ static TnSym *lookup(Resolver *r, TnScope *s, TnStr *name, bool from_inner, TnSc
         return found;
     }
     found->cell = 1;
+    if (!(found = through_classes(r, s, outer, name, found)))
+        return NULL;
     sym = sym_get(r, s, name); /* may move s's array, never outer's */
     if (!sym) {
         fail(r, tn_MemoryError, NULL, "out of memory");
@@ -536,6 +577,8 @@ static int link_refs(Resolver *r)
             if (!found)
                 return fail(r, tn_SyntaxError, ref->node, "no binding for nonlocal found");
             found->cell = 1;
+            if (!(found = through_classes(r, s, outer, name, found)))
+                return -1;
             sym = sym_find(s, name);
             sym->is_free = 1;
             sym->cell = 1;
