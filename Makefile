@@ -6,7 +6,16 @@ CPPFLAGS = -D_GNU_SOURCE -Isrc -Iruntime -Ibuild -I/usr/include/x86_64-linux-gnu
 # LAPACKE is not linked: runtime/linalg.c dlopens it on first use (start-up cost).
 # --as-needed drops libraries nothing references; -O1 lets ld optimise the hash tables.
 LDFLAGS ?= -Wl,-O1,--as-needed
-LDLIBS   = -lreadline -lblis -lm -lpthread -ldl
+# BLIS's serial build when installed (Debian's libblis4-serial, beside the system's default
+# OpenMP build): tn runs BLIS on one thread anyway, and the OpenMP build opens a parallel
+# region on every call, a microsecond that a Linear on a 1x16 input cannot afford.
+BLIS_SERIAL := $(patsubst %/libblis.so.4,%,$(firstword $(wildcard /usr/lib/*/blis-serial/libblis.so.4)))
+ifneq ($(BLIS_SERIAL),)
+BLISLIB = -L$(BLIS_SERIAL) -Wl,-rpath,$(BLIS_SERIAL) -l:libblis.so.4
+else
+BLISLIB = -lblis
+endif
+LDLIBS   = -lreadline $(BLISLIB) -lm -lpthread -ldl
 
 SRC     := $(wildcard src/*.c) $(wildcard runtime/*.c)
 GEN     := build/lexer.c build/parser.c build/stdlib.c

@@ -48,7 +48,8 @@ static bool blis_strides(int64_t rows, int64_t cols, int64_t *rs, int64_t *cs)
  * threads (under about 2 MFLOP) always stay on one. Larger ones use BLIS_NUM_THREADS threads
  * when that is set, else one: on the 2-vCPU machine tn is tuned on, a second BLIS thread made
  * 1024x1024 products 2-3x slower (the two vCPUs appear to share one core's FMA units, and
- * every BLIS barrier waits for the other vCPU), while PyTorch's BLIS call runs on one. */
+ * every BLIS barrier waits for the other vCPU), while PyTorch's BLIS call runs on one.
+ * (With the serial BLIS the Makefile prefers, BLIS_NUM_THREADS has no effect.) */
 #define GEMM_THREAD_WORK (128 * 128 * 64)
 static rntm_t gemm_rntm(int64_t m, int64_t n, int64_t k)
 {
