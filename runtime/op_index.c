@@ -98,6 +98,9 @@ static int add_mask(TnState *st, Indexing *ix, int dim, TnTensor *mask, int real
 {
     char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR];
     TnTensor *v = ix->view;
+    if (dim + mask->ndim > v->ndim)
+        return tn_raise_int(st, tn_IndexError, "too many indices for tensor of dimension %d",
+                            v->ndim);
     for (int k = 0; k < mask->ndim; k++)
         if (mask->sizes[k] != v->sizes[dim + k])
             return tn_raise_int(st, tn_IndexError,
@@ -143,6 +146,21 @@ static int broadcast_mismatch(TnState *st, const Indexing *ix)
                         msg);
 }
 
+/* A list used as an index becomes an index tensor element by element: a tensor among its
+ * items (at any depth) must have exactly one element, as in PyTorch. */
+static bool has_multi_element_tensor(TnValue seq)
+{
+    TnValue *items = IS_LIST(seq) ? AS_LIST(seq)->items : AS_TUPLE(seq)->items;
+    int64_t n = IS_LIST(seq) ? AS_LIST(seq)->n : AS_TUPLE(seq)->n;
+    for (int64_t i = 0; i < n; i++) {
+        if (IS_TENSOR(items[i]) && tensor_numel(AS_TENSOR(items[i])) != 1)
+            return true;
+        if ((IS_LIST(items[i]) || IS_TUPLE(items[i])) && has_multi_element_tensor(items[i]))
+            return true;
+    }
+    return false;
+}
+
 /* Applies the basic items of key to x and collects the advanced ones. */
 static int parse_index(TnState *st, TnTensor *x, TnValue key, Indexing *ix)
 {
@@ -175,6 +193,9 @@ static int parse_index(TnState *st, TnTensor *x, TnValue key, Indexing *ix)
     for (int64_t i = 0; i < n; i++) {
         TnValue it = items[i];
         TnTensor *v = ix->view;
+        if (d + consumed(it) > v->ndim && v->ndim > 0) /* a list that became a many-dim mask */
+            return tn_raise_int(st, tn_IndexError, "too many indices for tensor of dimension %d",
+                                x->ndim);
         if (IS_INTLIKE(it) && !IS_BOOL(it)) {
             int64_t k = AS_INT(it), size = v->sizes[d];
             if (v->ndim == 0)
@@ -234,6 +255,9 @@ static int parse_index(TnState *st, TnTensor *x, TnValue key, Indexing *ix)
             if (IS_TENSOR(it)) {
                 t = as_index(st, AS_TENSOR(it));
             } else if (IS_LIST(it) || IS_TUPLE(it)) {
+                if (has_multi_element_tensor(it))
+                    return tn_raise_int(st, tn_TypeError, "only integer tensors of a single "
+                                                          "element can be converted to an index");
                 TnTensor *raw = tensor_from_data(st, it, -1);
                 if (!raw)
                     return -1;
