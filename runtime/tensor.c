@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE__
+#include <xmmintrin.h>
+#endif
 
 const char *(*tensor_grad_fn_name)(TnTensor *t);
 void (*tensor_release_autograd)(TnTensor *t);
@@ -444,9 +447,9 @@ static void copy_bytes(char **p, const int64_t *s, int64_t n, void *ctx)
 
 /* ------------------------------------------------------- transposed copy */
 /* dst[i][j] = src[i][j] where dst walks rows and src walks columns (x.t().contiguous()): an
- * element-by-element copy touches a new cache line of src per element, so copy 32x32 tiles,
- * and give each thread a band of rows. */
-#define TILE 32
+ * element-by-element copy touches a new cache line of src per element, so copy 64x64 tiles
+ * (measured faster than 32x32 on 2000x2000), and give each thread a band of rows. */
+#define TILE 64
 typedef struct {
     char *dst, *src;
     int64_t rows, cols, dst_rs, src_cs; /* bytes; dst column and src row strides are es */
@@ -464,8 +467,40 @@ typedef struct {
         }                                                                                     \
     }
 TILE_COPY(tile_copy_1, uint8_t)
-TILE_COPY(tile_copy_4, uint32_t)
 TILE_COPY(tile_copy_8, uint64_t)
+
+#ifdef __SSE__
+/* 4-byte elements: transpose 4x4 blocks in registers, so each load and store moves 16 bytes
+ * instead of 4 (2000x2000 floats: about twice as fast as the scalar tile). movups copies the
+ * bits as they are (NaN payloads, int32), so the result is the scalar copy's. */
+static void tile_copy_4(const TransposeJob *j, int64_t r0, int64_t r1, int64_t c0, int64_t c1)
+{
+    int64_t ds = j->dst_rs, ss = j->src_cs, r = r0;
+    for (; r + 4 <= r1; r += 4) {
+        int64_t c = c0;
+        for (; c + 4 <= c1; c += 4) {
+            const char *s = j->src + r * 4 + c * ss;
+            char *d = j->dst + r * ds + c * 4;
+            __m128 a = _mm_loadu_ps((const float *)s), b = _mm_loadu_ps((const float *)(s + ss));
+            __m128 e = _mm_loadu_ps((const float *)(s + 2 * ss));
+            __m128 f = _mm_loadu_ps((const float *)(s + 3 * ss));
+            _MM_TRANSPOSE4_PS(a, b, e, f);
+            _mm_storeu_ps((float *)d, a);
+            _mm_storeu_ps((float *)(d + ds), b);
+            _mm_storeu_ps((float *)(d + 2 * ds), e);
+            _mm_storeu_ps((float *)(d + 3 * ds), f);
+        }
+        for (int64_t k = 0; k < 4 && c < c1; k++)
+            for (int64_t cc = c; cc < c1; cc++)
+                memcpy(j->dst + (r + k) * ds + cc * 4, j->src + (r + k) * 4 + cc * ss, 4);
+    }
+    for (; r < r1; r++)
+        for (int64_t c = c0; c < c1; c++)
+            memcpy(j->dst + r * ds + c * 4, j->src + r * 4 + c * ss, 4);
+}
+#else
+TILE_COPY(tile_copy_4, uint32_t)
+#endif
 
 static void transpose_band(void *ctx, int64_t begin, int64_t end)
 {
