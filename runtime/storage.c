@@ -20,6 +20,7 @@ typedef struct {
 #else
 #define INLINE_POOL_MAX 64
 #endif
+#define STORAGE_ALIGN 64
 static TnStorage *inline_pool;
 static int inline_pool_n;
 
@@ -41,7 +42,7 @@ static void storage_dealloc(TnObject *o)
         return;
     }
     if (s->owns_data)
-        tn_free(s->data);
+        tn_free(s->block);
     tn_decref(s->owner);
     tn_free(s);
 }
@@ -85,7 +86,15 @@ TnStorage *storage_new_ex(TnState *st, int64_t nbytes, bool zero)
         (void)tn_no_memory(st);
         return NULL;
     }
-    void *data = zero ? tn_calloc((size_t)nbytes, 1) : tn_malloc((size_t)nbytes);
+    /* Data starts on a 64-byte boundary, as PyTorch's allocator gives: glibc returns large
+     * blocks 16 bytes into a page, and 32-byte vector loads then straddle cache lines (a 4M
+     * sum ran 20% slower). The block is over-allocated by hand rather than with
+     * posix_memalign, whose blocks glibc stopped reusing (a page fault storm per op). */
+    size_t want = (size_t)nbytes + STORAGE_ALIGN - 1;
+    void *block = zero ? tn_calloc(want, 1) : tn_malloc(want);
+    void *data = block ? (void *)(((uintptr_t)block + STORAGE_ALIGN - 1) &
+                                  ~(uintptr_t)(STORAGE_ALIGN - 1))
+                       : NULL;
     if (!data) {
         /* PyTorch's allocator reports a failed data allocation as a RuntimeError */
         tn_free(s);
@@ -98,6 +107,7 @@ TnStorage *storage_new_ex(TnState *st, int64_t nbytes, bool zero)
     s->head.refcnt = 1;
     s->head.type = &tn_storage_type;
     s->data = data;
+    s->block = block;
     s->nbytes = nbytes;
     s->version = 0;
     s->owner = tn_undef();

@@ -28,7 +28,8 @@ typedef struct TnStorage {
     int64_t nbytes;
     int64_t version;  /* bumped by every in-place write */
     TnValue owner;    /* keeps external memory alive (ndarray, mmap), or UNDEF */
-    bool owns_data;   /* free(data) on dealloc */
+    bool owns_data;   /* free(block) on dealloc */
+    void *block;      /* the allocation data lies in (data is rounded up to 64 bytes in it) */
 } TnStorage;
 
 typedef struct TnGradFn TnGradFn; /* autograd.c */
