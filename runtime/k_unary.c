@@ -4,7 +4,7 @@
 #include <tgmath.h> /* exp(x) is expf for float x: one expression serves both float types */
 
 #define ULOOP(NAME, TI, TO, EXPR)                                                             \
-    static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                        \
+    TN_KERNEL static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)              \
     {                                                                                         \
         (void)ctx;                                                                            \
         if (s[0] == sizeof(TO) && s[1] == sizeof(TI)) {                                       \

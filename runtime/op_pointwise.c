@@ -1,5 +1,6 @@
 /* op_pointwise.c: pointwise ops built on the binary kernels or a small loop:
  * where, clamp, lerp, isclose, equal. */
+#include "kernels.h"
 #include "tensor.h"
 #include <math.h>
 #include <string.h>
@@ -11,11 +12,20 @@ static TnOperand T_(TnTensor *t)
 }
 
 /* ------------------------------------------------------------------ where */
+/* The contiguous case (relu's backward, masks of a batch) is a loop the compiler vectorises. */
 #define SELECT_LOOP(NAME, T)                                                                  \
-    static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                        \
+    TN_KERNEL static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)              \
     {                                                                                         \
         (void)ctx;                                                                            \
         char *o = p[0], *c = p[1], *a = p[2], *b = p[3];                                      \
+        if (s[0] == sizeof(T) && s[1] == 1 && s[2] == sizeof(T) && s[3] == sizeof(T)) {       \
+            T *out = (T *)o;                                                                  \
+            const bool *cond = (const bool *)c;                                               \
+            const T *x = (const T *)a, *y = (const T *)b;                                     \
+            for (int64_t i = 0; i < n; i++)                                                   \
+                out[i] = cond[i] ? x[i] : y[i];                                               \
+            return;                                                                           \
+        }                                                                                     \
         for (int64_t i = 0; i < n; i++, o += s[0], c += s[1], a += s[2], b += s[3])           \
             *(T *)o = *(const bool *)c ? *(const T *)a : *(const T *)b;                       \
     }
