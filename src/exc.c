@@ -79,7 +79,7 @@ static TnValue exception_alloc(TnState *st, TnType *type)
     if (IS_UNDEF(args)) {
         if (!IS_UNDEF(d))
             e->dict = AS_DICT(d);
-        exception_dealloc(&e->head);
+        tn_obj_decref(e); /* the usual path, which also releases a user class's reference */
         return tn_undef();
     }
     e->dict = AS_DICT(d);
