@@ -15,6 +15,13 @@ static TnTensor *mT(TnState *st, TnTensor *t)
     return t ? op_transpose(st, t, -2, -1) : NULL;
 }
 
+/* A 2-D matrix laid out by columns (strides 1, rows) and not also by rows. */
+static bool column_major(const TnTensor *t)
+{
+    return t->ndim == 2 && t->sizes[0] > 1 && t->sizes[1] > 1 && t->strides[0] == 1 &&
+           t->strides[1] == t->sizes[0];
+}
+
 /* dA, dB of C = A @ B for any matmul-compatible A, B; alpha scales both. */
 static int matmul_grads(TnState *st, TnGradFn *n, TnTensor *a, TnTensor *b, TnTensor *g,
                         int ia, int ib, double alpha, TnTensor **gin)
@@ -49,9 +56,21 @@ static int matmul_grads(TnState *st, TnGradFn *n, TnTensor *a, TnTensor *b, TnTe
         rc = r ? 0 : -1;
     }
     if (rc == 0 && NEEDS(n, ib)) {
-        TnTensor *at = mT(st, A);
-        TnTensor *r = at ? op_matmul(st, at, G) : NULL;
-        tn_obj_decref(at);
+        TnTensor *r;
+        if (column_major(B) && A->ndim == 2 && G->ndim == 2) {
+            /* B is a transposed contiguous matrix (a Linear's weight.t()): compute dB as
+             * (G^T A)^T, as PyTorch does, so the weight's gradient arrives contiguous and its
+             * accumulation and the optimiser's update run on plain rows */
+            TnTensor *gt = mT(st, G);
+            TnTensor *p = gt ? op_matmul(st, gt, A) : NULL;
+            tn_obj_decref(gt);
+            r = mT(st, p);
+            tn_obj_decref(p);
+        } else {
+            TnTensor *at = mT(st, A);
+            r = at ? op_matmul(st, at, G) : NULL;
+            tn_obj_decref(at);
+        }
         if (r && b1) {
             TnTensor *s = op_squeeze(st, r, false, -1);
             tn_obj_decref(r);
