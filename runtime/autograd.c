@@ -208,8 +208,17 @@ void autograd_save(TnGradFn *n, int k, TnTensor *t)
     tn_obj_incref(t);
     s->t = t;
     s->version = t->storage->version;
-    s->of = t->grad_fn ? NODE_NAME(t->grad_fn) : NULL;
-    s->of_nr = t->output_nr;
+    s->of = NULL; /* named when the error is raised: by the tensor's history then */
+    s->of_nr = 0;
+}
+
+void autograd_saved_before(TnGradFn *n, const TnTensor *self, int64_t version)
+{
+    for (int k = 0; k < n->nsaved; k++) {
+        TnSaved *s = &n->saved[k];
+        if (s->t && !s->of && s->t->storage == self->storage)
+            s->version = version;
+    }
 }
 
 int autograd_save_output(TnState *st, TnGradFn *n, int k, TnTensor *out)
@@ -242,8 +251,12 @@ TnTensor *autograd_saved(TnState *st, TnGradFn *n, int k)
                             NODE_NAME(n), k);
     if (s->t->storage->version != s->version) {
         char shp[TN_SHAPE_STR], of[128] = "";
-        if (s->of)
-            snprintf(of, sizeof of, ", which is output %d of %s,", s->of_nr, s->of);
+        /* an input is described by its history now, as PyTorch does (x.mul_(x) names
+           MulBackward0); an output by the node that saved it */
+        const char *name = s->of ? s->of : autograd_node_name(s->t);
+        if (name)
+            snprintf(of, sizeof of, ", which is output %d of %s,",
+                     s->of ? s->of_nr : s->t->output_nr, name);
         return tn_raise_ptr(st, tn_RuntimeError,
                             "one of the variables needed for gradient computation has been "
                             "modified by an inplace operation: [torch.%sTensor %s]%s is at "

@@ -63,12 +63,13 @@ typedef struct TnMeta {
 } TnMeta;
 
 /* A saved tensor: an owned reference (an alias without history when it is an
- * output of the node itself), the storage version when saved, and the node and
- * output it came from (for the "modified by an inplace operation" message). */
+ * output of the node itself), the storage version when saved, and for an output
+ * the node and output it came from (for the "modified by an inplace operation"
+ * message; an input is named by its own history when the error is raised). */
 typedef struct TnSaved {
     TnTensor *t;
     int64_t version;
-    const char *of; /* name of the node it is an output of, or NULL for a leaf */
+    const char *of; /* name of the node it is an output of, or NULL for an input */
     int of_nr;
 } TnSaved;
 
@@ -154,6 +155,9 @@ TN_MUST_CHECK int autograd_set_output(TnState *st, TnGradFn *n, int nr, TnTensor
  * since the output owns n). Call save_output after set_output. */
 void autograd_save(TnGradFn *n, int k, TnTensor *t);
 TN_MUST_CHECK int autograd_save_output(TnState *st, TnGradFn *n, int k, TnTensor *out);
+/* An in-place op is recorded after it ran, but PyTorch saves its inputs before: inputs
+ * of n sharing self's storage (x.mul_(x)) get the version self had before the write. */
+void autograd_saved_before(TnGradFn *n, const TnTensor *self, int64_t version);
 /* Saved tensor k, checked: borrowed, or NULL with PyTorch's RuntimeError when the
  * graph was freed or the tensor was modified in place since. */
 TnTensor *autograd_saved(TnState *st, TnGradFn *n, int k);

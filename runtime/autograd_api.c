@@ -194,6 +194,17 @@ int autograd_record(TnState *st, const TnGradRow *row, const TnValue *a, TnValue
     return record(st, row, a, r, false);
 }
 
+/* Records an in-place op on self, whose storage was at `version` before the write. */
+static int record_inplace(TnState *st, const TnGradRow *row, const TnValue *a, TnValue r,
+                          TnTensor *self, int64_t version)
+{
+    if (record(st, row, a, r, true) < 0)
+        return -1;
+    if (self->grad_fn)
+        autograd_saved_before(self->grad_fn, self, version);
+    return 0;
+}
+
 /* A copy of self's values carrying self's history, for formulas of in-place ops
  * that need the old value. */
 static TnTensor *old_self(TnState *st, TnTensor *self)
@@ -254,8 +265,10 @@ static TnValue dispatch_inplace(TnState *st, const Wrap *w, TnValue *a, const Tn
             return tn_undef();
         args[0] = tn_obj(old);
     }
+    int64_t version = self->storage->version;
     TnValue r = w->orig(st, a);
-    if (!IS_UNDEF(r) && (record(st, row, args, r, true) < 0 || view_inplace_done(st, self) < 0)) {
+    if (!IS_UNDEF(r) && (record_inplace(st, row, args, r, self, version) < 0 ||
+                         view_inplace_done(st, self) < 0)) {
         tn_decref(r);
         r = tn_undef();
     }
@@ -476,9 +489,12 @@ static TnValue ag_binop(TnState *st, int op, TnValue a, TnValue b, bool inplace)
             v[0] = tn_obj(old);
         }
     }
+    int64_t version = IS_TENSOR(a) ? AS_TENSOR(a)->storage->version : 0;
     TnValue r = orig_binop(st, op, a, b, inplace);
     if (!IS_UNDEF(r) && !tn_is_notimpl(r) &&
-        (record(st, row, v, r, inpl) < 0 || (inpl && view_inplace_done(st, AS_TENSOR(a)) < 0))) {
+        (inpl ? record_inplace(st, row, v, r, AS_TENSOR(a), version) < 0 ||
+                    view_inplace_done(st, AS_TENSOR(a)) < 0
+              : record(st, row, v, r, false) < 0)) {
         tn_decref(r);
         r = tn_undef();
     }
