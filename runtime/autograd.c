@@ -15,12 +15,15 @@
  * Nothing here loops over elements: every tensor operation goes through op_*.
  */
 #include "autograd.h"
+#include "grad.h"
 #include "module.h"
+#include "tensor_types.h"
 #include "types.h"
 #include <stdio.h>
 #include <string.h>
 
 bool autograd_enabled_flag = true;
+bool autograd_graph_flag;
 static uint64_t node_seq;
 
 /* ------------------------------------------------------------------ nodes */
@@ -234,6 +237,41 @@ int autograd_save_output(TnState *st, TnGradFn *n, int k, TnTensor *out)
     return 0;
 }
 
+/* Tensors made while a formula runs that must live until it ends (see below). */
+static TnTensor **unpacked;
+static int nunpacked, capunpacked;
+
+static void release_unpacked(void)
+{
+    while (nunpacked)
+        tn_obj_decref(unpacked[--nunpacked]);
+}
+
+/* Under create_graph a saved output must carry its history (the node itself), so
+ * that what the formula computes from it can be differentiated again, as PyTorch's
+ * unpacking does. The node cannot own such a tensor (a cycle): the alias lives in
+ * `unpacked` until the formula has run. */
+static TnTensor *saved_with_history(TnState *st, TnGradFn *n, TnSaved *s)
+{
+    if (nunpacked == capunpacked) {
+        int ncap = capunpacked ? capunpacked * 2 : 16;
+        TnTensor **nu = tn_realloc(unpacked, (size_t)ncap * sizeof *nu);
+        if (!nu)
+            return tn_no_memory(st), NULL;
+        unpacked = nu;
+        capunpacked = ncap;
+    }
+    TnTensor *a = tensor_alias(st, s->t, s->t->ndim, s->t->sizes, s->t->strides, s->t->offset);
+    if (!a)
+        return NULL;
+    tn_obj_incref(n);
+    a->grad_fn = n;
+    a->output_nr = s->of_nr;
+    a->requires_grad = true;
+    unpacked[nunpacked++] = a;
+    return a;
+}
+
 static const char freed_msg[] =
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -267,6 +305,8 @@ TnTensor *autograd_saved(TnState *st, TnGradFn *n, int k)
                             shape_str(shp, s->t->ndim, s->t->sizes), of,
                             (long long)s->t->storage->version, (long long)s->version);
     }
+    if (autograd_graph_flag && s->of && s->t->grad_fn != n)
+        return saved_with_history(st, n, s);
     return s->t;
 }
 
@@ -426,12 +466,12 @@ TnTensor *autograd_sum_to(TnState *st, TnTensor *g, int nd, const int64_t *sizes
     TnTensor *r = g;
     tn_obj_incref(g);
     if (mask) {
-        r = op_reduce(st, RED_SUM, g, mask, true, -1, 0.0);
+        r = g_sum(st, g, mask, true);
         tn_obj_decref(g);
         if (!r)
             return NULL;
     }
-    TnTensor *v = op_reshape(st, r, nd, sizes);
+    TnTensor *v = g_reshape(st, r, nd, sizes);
     tn_obj_decref(r);
     return v;
 }
@@ -457,7 +497,9 @@ static TnTensor *fit_grad(TnState *st, TnGradFn *n, int i, TnTensor *g, const Tn
         g = r;
     }
     if (g->dtype != m->dtype) {
-        TnTensor *r = tensor_to(st, g, m->dtype);
+        TnValue dt = dtype_value(m->dtype);
+        TnTensor *r = autograd_graph_flag && g->requires_grad ? g_method(st, g, "to", &dt, 1)
+                                                              : tensor_to(st, g, m->dtype);
         tn_obj_decref(g);
         g = r;
     }
@@ -471,7 +513,7 @@ static int add_into(TnState *st, TnTensor **buf, TnTensor *g)
         *buf = g;
         return 0;
     }
-    TnTensor *s = op_add(st, *buf, g);
+    TnTensor *s = g_bin(st, BOP_ADD, *buf, g);
     tn_obj_decref(g);
     if (!s)
         return -1;
@@ -488,8 +530,36 @@ static bool stealable(TnTensor *g)
            g->storage->nbytes == tensor_numel(g) * DT_SIZE(g->dtype);
 }
 
+/* create_graph: .grad becomes a differentiable function of the graph. A first gradient
+ * is copied into a fresh tensor (CopyBackwards, as PyTorch's clone), a later one added
+ * out of place (AddBackward0). */
+static int accumulate_graph(TnState *st, TnTensor *leaf, TnTensor *g)
+{
+    TnTensor *r;
+    if (leaf->grad) {
+        r = g_bin(st, BOP_ADD, leaf->grad, g);
+    } else {
+        if (!(r = tensor_empty(st, g->dtype, g->ndim, g->sizes)))
+            return -1;
+        TnValue src = tn_obj(g);
+        TnTensor *c = g_method(st, r, "copy_", &src, 1);
+        if (!c) {
+            tn_obj_decref(r);
+            return -1;
+        }
+        tn_obj_decref(c);
+    }
+    if (!r)
+        return -1;
+    tn_obj_decref(leaf->grad);
+    leaf->grad = r;
+    return 0;
+}
+
 static int accumulate(TnState *st, TnTensor *leaf, TnTensor *g)
 {
+    if (autograd_graph_flag)
+        return accumulate_graph(st, leaf, g);
     if (!leaf->grad) {
         if (stealable(g)) {
             tn_obj_incref(g);
@@ -508,7 +578,7 @@ static int accumulate(TnState *st, TnTensor *leaf, TnTensor *g)
 
 static int retain_into(TnState *st, TnTensor *t, TnTensor *g)
 {
-    TnTensor *r = t->grad ? op_add(st, t->grad, g) : tensor_clone(st, g);
+    TnTensor *r = t->grad ? g_bin(st, BOP_ADD, t->grad, g) : tensor_clone(st, g);
     if (!r)
         return -1;
     tn_obj_decref(t->grad);
@@ -600,7 +670,7 @@ typedef struct Pass {
     int64_t nheap;
     Capture *caps;
     int ncaps;
-    bool accumulate, retain;
+    bool accumulate, retain, create_graph;
 } Pass;
 
 static void *task_key(const Task *t)
@@ -910,6 +980,43 @@ static int run_post_hooks(TnState *st, TnGradFn *n, TnTensor **gout, TnTensor **
     return rc;
 }
 
+/* Is t zero everywhere? -1 on error. */
+static int all_zero(TnState *st, TnTensor *t)
+{
+    TnTensor *nz = op_binary(st, BOP_NE, (TnOperand){t, tn_undef()}, (TnOperand){NULL, tn_int(0)});
+    TnTensor *any = nz ? op_reduce(st, RED_ANY, nz, 0xffffffffu, false, -1, 0.0) : NULL;
+    tn_obj_decref(nz);
+    if (!any)
+        return -1;
+    int r = !tn_num_as_double(tensor_get_flat(any, 0));
+    tn_obj_decref(any);
+    return r;
+}
+
+/* Under create_graph, a formula whose incoming gradient has history must give
+ * gradients with history too. One that lost it was computed with ops that do not
+ * record (formulas not yet written with grad.h's helpers): better an error than
+ * silently wrong higher derivatives. A zero gradient (sign, floor) is constant. */
+static int check_graph_kept(TnState *st, TnGradFn *n, TnTensor **gout, TnTensor **gin)
+{
+    bool hist = false;
+    for (int i = 0; i < n->nout && !hist; i++)
+        hist = gout[i]->requires_grad;
+    for (int i = 0; hist && i < n->nin; i++) {
+        if (!gin[i] || gin[i]->requires_grad || !autograd_needs_input(n, i))
+            continue;
+        int z = all_zero(st, gin[i]);
+        if (z < 0)
+            return -1;
+        if (!z)
+            return tn_raise_int(st, tn_NotImplementedError,
+                                "create_graph: the gradient computed by %s cannot be "
+                                "differentiated again in tn",
+                                NODE_NAME(n));
+    }
+    return 0;
+}
+
 /* Runs one task: hooks, capture, accumulation or the node's formula. */
 static int run_task(TnState *st, Pass *p, Task *t)
 {
@@ -955,6 +1062,9 @@ static int run_task(TnState *st, Pass *p, Task *t)
     if (!gin)
         return (void)tn_no_memory(st), -1;
     int rc = NODE_KIND(n)->backward(st, n, buf, gin);
+    release_unpacked();
+    if (rc == 0 && autograd_graph_flag)
+        rc = check_graph_kept(st, n, buf, gin);
     if (rc == 0 && IS_DICT(n->post) && AS_DICT(n->post)->n)
         rc = run_post_hooks(st, n, buf, gin);
     for (int i = 0; i < n->nin; i++) {
@@ -988,8 +1098,9 @@ static int run_pass(TnState *st, Pass *p, int64_t nroots)
     for (int64_t k = 0; k < p->ntasks; k++)
         if (!p->tasks[k].deps)
             heap_push(p, k);
-    bool was = autograd_enabled_flag;
-    autograd_enabled_flag = false; /* hooks and formulas record nothing */
+    bool was = autograd_enabled_flag, was_graph = autograd_graph_flag;
+    /* hooks and formulas record nothing, unless create_graph asks them to */
+    autograd_enabled_flag = autograd_graph_flag = p->create_graph;
     int rc = 0;
     while (p->nheap && rc == 0) {
         Task *t = &p->tasks[heap_pop(p)];
@@ -1010,6 +1121,7 @@ static int run_pass(TnState *st, Pass *p, int64_t nroots)
         }
     }
     autograd_enabled_flag = was;
+    autograd_graph_flag = was_graph;
     return rc;
 }
 
@@ -1057,11 +1169,12 @@ static int seed(TnState *st, Pass *p, int n, TnTensor **outputs, TnTensor **grad
 }
 
 int autograd_backward(TnState *st, int n, TnTensor **outputs, TnTensor **grads,
-                      bool retain_graph)
+                      bool retain_graph, bool create_graph)
 {
     Pass p = {0};
     p.accumulate = true;
     p.retain = retain_graph;
+    p.create_graph = create_graph;
     int64_t nroots;
     int rc = seed(st, &p, n, outputs, grads, &nroots);
     if (rc == 0)
@@ -1071,10 +1184,12 @@ int autograd_backward(TnState *st, int n, TnTensor **outputs, TnTensor **grads,
 }
 
 int autograd_grad(TnState *st, int n, TnTensor **outputs, TnTensor **grads, int ninputs,
-                  TnTensor **inputs, bool retain_graph, bool allow_unused, TnTensor **result)
+                  TnTensor **inputs, bool retain_graph, bool create_graph, bool allow_unused,
+                  TnTensor **result)
 {
     Pass p = {0};
     p.retain = retain_graph;
+    p.create_graph = create_graph;
     p.caps = tn_calloc((size_t)(ninputs ? ninputs : 1), sizeof(Capture));
     if (!p.caps)
         return (void)tn_no_memory(st), -1;

@@ -45,6 +45,8 @@ static inline void autograd_set_enabled(bool on)
 {
     autograd_enabled_flag = on;
 }
+/* Set while a backward pass with create_graph runs: formulas then record (grad.h). */
+extern bool autograd_graph_flag;
 
 /* ------------------------------------------------------------------ nodes */
 /* Where the gradient of one input goes: a node's output `nr`, or a leaf. Both
@@ -168,15 +170,16 @@ TnTensor *autograd_sum_to(TnState *st, TnTensor *g, int nd, const int64_t *sizes
 
 /* ----------------------------------------------------------------- engine */
 /* tensor.backward(): runs the graph from `outputs` with `grads` (NULL entries for
- * implicit ones of scalars), accumulating into leaves. 0 or -1. */
+ * implicit ones of scalars), accumulating into leaves. With create_graph the pass
+ * runs in grad mode and the gradients have history of their own. 0 or -1. */
 TN_MUST_CHECK int autograd_backward(TnState *st, int n, TnTensor **outputs, TnTensor **grads,
-                                    bool retain_graph);
+                                    bool retain_graph, bool create_graph);
 /* torch.autograd.grad: the gradients of outputs w.r.t. inputs, into result[ninputs]
  * (new references, NULL for unused inputs when allow_unused). Leaves' .grad are left
  * alone. 0 or -1. */
 TN_MUST_CHECK int autograd_grad(TnState *st, int n, TnTensor **outputs, TnTensor **grads,
                                 int ninputs, TnTensor **inputs, bool retain_graph,
-                                bool allow_unused, TnTensor **result);
+                                bool create_graph, bool allow_unused, TnTensor **result);
 
 /* t.register_hook(fn): a RemovableHandle (new reference) or UNDEF. */
 TN_MUST_CHECK TnValue autograd_register_hook(TnState *st, TnTensor *t, TnValue fn);

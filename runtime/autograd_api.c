@@ -703,23 +703,14 @@ static int opt_bool(TnState *st, TnValue v, bool dflt, bool *out)
     return 0;
 }
 
-static int check_create_graph(TnState *st, bool cg)
-{
-    if (cg)
-        return tn_raise_int(st, tn_NotImplementedError,
-                            "create_graph=True (higher-order gradients) is not supported");
-    return 0;
-}
-
 static int backward_into(TnState *st, int n, TnTensor **outs, TnTensor **gs, TnValue inputs,
-                         bool retain);
+                         bool retain, bool create_graph);
 
 static TnValue Tensor_backward(TnState *st, TnValue *a)
 {
     TnTensor *t = AS_TENSOR(a[0]), *g = NULL;
     bool cg, retain;
-    if (opt_bool(st, a[3], false, &cg) < 0 || check_create_graph(st, cg) < 0 ||
-        opt_bool(st, a[2], cg, &retain) < 0)
+    if (opt_bool(st, a[3], false, &cg) < 0 || opt_bool(st, a[2], cg, &retain) < 0)
         return tn_undef();
     if (!IS_UNDEF(a[1]) && !IS_NONE(a[1])) {
         if (!IS_TENSOR(a[1]))
@@ -727,7 +718,7 @@ static TnValue Tensor_backward(TnState *st, TnValue *a)
                             "gradient must be a Tensor or None, not %s", tn_type_name(a[1]));
         g = AS_TENSOR(a[1]);
     }
-    return backward_into(st, 1, &t, &g, a[4], retain) < 0 ? tn_undef() : tn_none();
+    return backward_into(st, 1, &t, &g, a[4], retain, cg) < 0 ? tn_undef() : tn_none();
 }
 
 static const TnMethodDef tensor_methods[] = {
@@ -951,10 +942,10 @@ static TnTensor **tensor_seq(TnState *st, TnValue v, int *n, const char *what, b
 /* backward(inputs=...): only those tensors' .grad accumulate, PyTorch's way of
  * running autograd.grad and adding the results in. */
 static int backward_into(TnState *st, int n, TnTensor **outs, TnTensor **gs, TnValue inputs,
-                         bool retain)
+                         bool retain, bool create_graph)
 {
     if (IS_UNDEF(inputs) || IS_NONE(inputs))
-        return autograd_backward(st, n, outs, gs, retain);
+        return autograd_backward(st, n, outs, gs, retain, create_graph);
     int ni;
     TnTensor **ins = tensor_seq(st, inputs, &ni, "inputs", false);
     if (!ins)
@@ -968,7 +959,7 @@ static int backward_into(TnState *st, int n, TnTensor **outs, TnTensor **gs, TnV
         rc = -1;
     }
     if (rc == 0)
-        rc = autograd_grad(st, n, outs, gs, ni, ins, retain, true, res);
+        rc = autograd_grad(st, n, outs, gs, ni, ins, retain, create_graph, true, res);
     for (int i = 0; res && i < ni; i++) {
         TnTensor *t = ins[i], *g = res[i];
         if (rc == 0 && g && !t->grad) {
@@ -989,8 +980,7 @@ static TnValue autograd_backward_fn(TnState *st, TnValue *a)
 {
     int n, ng = 0;
     bool cg, retain;
-    if (opt_bool(st, a[3], false, &cg) < 0 || check_create_graph(st, cg) < 0 ||
-        opt_bool(st, a[2], cg, &retain) < 0)
+    if (opt_bool(st, a[3], false, &cg) < 0 || opt_bool(st, a[2], cg, &retain) < 0)
         return tn_undef();
     TnTensor **outs = tensor_seq(st, a[0], &n, "tensors", false), **gs = NULL;
     if (!outs)
@@ -1005,7 +995,7 @@ static TnValue autograd_backward_fn(TnState *st, TnValue *a)
                       : tn_undef();
         }
     }
-    int rc = backward_into(st, n, outs, gs, a[4], retain);
+    int rc = backward_into(st, n, outs, gs, a[4], retain, cg);
     tn_free(outs);
     tn_free(gs);
     return rc < 0 ? tn_undef() : tn_none();
@@ -1015,8 +1005,8 @@ static TnValue autograd_grad_fn(TnState *st, TnValue *a)
 {
     int n, ni, ng = 0;
     bool cg, retain, unused;
-    if (opt_bool(st, a[4], false, &cg) < 0 || check_create_graph(st, cg) < 0 ||
-        opt_bool(st, a[3], cg, &retain) < 0 || opt_bool(st, a[6], false, &unused) < 0)
+    if (opt_bool(st, a[4], false, &cg) < 0 || opt_bool(st, a[3], cg, &retain) < 0 ||
+        opt_bool(st, a[6], false, &unused) < 0)
         return tn_undef();
     TnTensor **outs = tensor_seq(st, a[0], &n, "outputs", false);
     TnTensor **ins = outs ? tensor_seq(st, a[1], &ni, "inputs", false) : NULL;
@@ -1040,7 +1030,7 @@ static TnValue autograd_grad_fn(TnState *st, TnValue *a)
         tn_no_memory(st);
         goto done;
     }
-    if (autograd_grad(st, n, outs, gs, ni, ins, retain, unused, res) < 0)
+    if (autograd_grad(st, n, outs, gs, ni, ins, retain, cg, unused, res) < 0)
         goto done;
     r = tuple_new(st, ni);
     for (int i = 0; i < ni; i++) {

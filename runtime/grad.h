@@ -4,7 +4,9 @@
  * call on tensors or a tensor and a scalar, returning a new reference or NULL
  * with an exception set, and NULL arguments propagate (so a chain of helpers
  * needs one check at the end). Gradients need not be reduced to the input's
- * shape nor cast to its dtype: the engine does both.
+ * shape nor cast to its dtype: the engine does both. Under create_graph the
+ * helpers record (see grad_util.c), so formulas written with them can be
+ * differentiated again; a direct op_* call cannot.
  */
 #ifndef TN_GRAD_H
 #define TN_GRAD_H
@@ -33,6 +35,39 @@ TnTensor *g_bin(TnState *st, TnBinaryOp op, TnTensor *a, TnTensor *b);
 TnTensor *g_bins(TnState *st, TnBinaryOp op, TnTensor *a, double s); /* a op s */
 TnTensor *g_sbin(TnState *st, TnBinaryOp op, double s, TnTensor *a); /* s op a */
 TnTensor *g_un(TnState *st, TnUnaryOp op, TnTensor *a);
+/* The differentiable forms of the other ops formulas use (create_graph, see
+ * grad_util.c): the op itself, or its recorded entry point when an operand has
+ * history. NULL arguments propagate. */
+TnTensor *g_where(TnState *st, TnTensor *c, TnOperand a, TnOperand b);
+TnTensor *g_reshape(TnState *st, TnTensor *t, int nd, const int64_t *sizes);
+TnTensor *g_expand(TnState *st, TnTensor *t, int nd, const int64_t *sizes);
+TnTensor *g_transpose(TnState *st, TnTensor *t, int64_t d0, int64_t d1);
+TnTensor *g_t(TnState *st, TnTensor *t);
+TnTensor *g_permute(TnState *st, TnTensor *t, int nd, const int64_t *dims);
+TnTensor *g_unsqueeze(TnState *st, TnTensor *t, int64_t d);
+TnTensor *g_squeeze(TnState *st, TnTensor *t, int64_t d);
+TnTensor *g_matmul(TnState *st, TnTensor *a, TnTensor *b);
+TnTensor *g_sum(TnState *st, TnTensor *a, uint32_t mask, bool keepdim);
+/* z.scatter_add(d, idx, g) (a copy of z), and t.flip(dims). */
+TnTensor *g_scatter_add(TnState *st, TnTensor *z, int64_t d, TnTensor *idx, TnTensor *g);
+TnTensor *g_flip(TnState *st, TnTensor *t, int nd, const int64_t *dims);
+/* t[key], and t[key] = v (0 or -1), recorded under create_graph. */
+TnTensor *g_getitem(TnState *st, TnTensor *t, TnValue key);
+TN_MUST_CHECK int g_setitem(TnState *st, TnTensor *t, TnValue key, TnValue v);
+/* The key (:, ..., :, item) with d full slices (new reference or UNDEF), and the one
+ * whose item is start:start+len. */
+TnValue g_dim_key(TnState *st, int d, TnValue item);
+TnValue g_range_key(TnState *st, int d, int64_t start, int64_t len);
+/* Zeros of m's shape with z[key] = g (steals key). */
+TnTensor *g_into_zeros(TnState *st, const TnMeta *m, TnValue key, TnTensor *g);
+/* A formula that is one op of PyTorch's with a derivative of its own (tanh_backward)
+ * computes its value between g_graph_off() and g_graph_on(), which under create_graph
+ * records the value r as a node of `kind` over inputs a and b, both saved. */
+bool g_graph_off(void);
+TnTensor *g_graph_on(TnState *st, bool was, TnTensor *r, TnNodeKind *kind, TnTensor *a,
+                     TnTensor *b);
+/* self.name(args) through the bound (recording) method; new reference or NULL. */
+TnTensor *g_method(TnState *st, TnTensor *self, const char *name, const TnValue *args, int n);
 /* Same, releasing their tensor arguments (for chains): "steal" variants. */
 TnTensor *g_bin_s(TnState *st, TnBinaryOp op, TnTensor *a, TnTensor *b); /* steals a and b */
 TnTensor *g_bin_sa(TnState *st, TnBinaryOp op, TnTensor *a, TnTensor *b); /* steals a only */

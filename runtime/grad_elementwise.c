@@ -326,7 +326,7 @@ static int maxmin_backward(TnState *st, TnGradFn *n, TnTensor **gout, TnTensor *
         return -1;
     TnTensor *half = g_bins(st, BOP_MUL, g, 0.5);
     TnTensor *eq = g_bin(st, BOP_EQ, a, b);
-    TnTensor *gg = eq && half ? op_where(st, eq, opt_(half), opt_(g)) : NULL;
+    TnTensor *gg = eq && half ? g_where(st, eq, opt_(half), opt_(g)) : NULL;
     tn_obj_decref(eq);
     tn_obj_decref(half);
     for (int i = 0; i < 2 && gg; i++) {
@@ -334,7 +334,7 @@ static int maxmin_backward(TnState *st, TnGradFn *n, TnTensor **gout, TnTensor *
             continue;
         /* input i loses where it is strictly smaller (larger for minimum) */
         TnTensor *lose = g_bin(st, is_max ? BOP_LT : BOP_GT, i ? b : a, i ? a : b);
-        gin[i] = lose ? op_where(st, lose, ops_(0.0), opt_(gg)) : NULL;
+        gin[i] = lose ? g_where(st, lose, ops_(0.0), opt_(gg)) : NULL;
         tn_obj_decref(lose);
         if (!gin[i]) {
             tn_obj_decref(gg);
@@ -397,9 +397,9 @@ BW(where_backward)
     TnTensor *c = SAVED(n, 0), *g = gout[0];
     if (!c)
         return -1;
-    if (NEEDS(n, 0) && !(gin[0] = op_where(st, c, opt_(g), ops_(0.0))))
+    if (NEEDS(n, 0) && !(gin[0] = g_where(st, c, opt_(g), ops_(0.0))))
         return -1;
-    if (NEEDS(n, 1) && !(gin[1] = op_where(st, c, ops_(0.0), opt_(g))))
+    if (NEEDS(n, 1) && !(gin[1] = g_where(st, c, ops_(0.0), opt_(g))))
         return -1;
     return 0;
 }
@@ -528,6 +528,63 @@ static TnTensor *g_sbin_sq(TnState *st, double s, TnTensor *t, double k)
     return g_bins_s(st, BOP_ADD, sq, s);
 }
 
+/* tanh and sigmoid's gradients are ops of their own in PyTorch (tanh_backward(g, y),
+ * sigmoid_backward(g, y)), so under create_graph they record one node of those names
+ * over (g, y) rather than the products they are made of. */
+BW(tanh_backward_backward);
+BW(sigmoid_backward_backward);
+static TN_NODE_KIND(TanhBackwardBackward0, "TanhBackwardBackward0", tanh_backward_backward);
+static TN_NODE_KIND(SigmoidBackwardBackward0, "SigmoidBackwardBackward0",
+                    sigmoid_backward_backward);
+
+/* g * (1 - y^2) */
+static TnTensor *tanh_grad(TnState *st, TnTensor *g, TnTensor *y)
+{
+    bool graph = g_graph_off();
+    TnTensor *r = MULF(ONE_MINUS_SQ(y));
+    return g_graph_on(st, graph, r, &TanhBackwardBackward0, g, y);
+}
+
+/* g * y * (1 - y) */
+static TnTensor *sigmoid_grad(TnState *st, TnTensor *g, TnTensor *y)
+{
+    bool graph = g_graph_off();
+    TnTensor *r = MULF(g_bin_s(st, BOP_MUL, g_sbin(st, BOP_SUB, 1.0, y), g_ref(y)));
+    return g_graph_on(st, graph, r, &SigmoidBackwardBackward0, g, y);
+}
+
+/* d/dg = gg (1 - y^2), d/dy = -2 gg g y */
+BW(tanh_backward_backward)
+{
+    TnTensor *g = SAVED(n, 0), *y = g ? SAVED(n, 1) : NULL, *gg = gout[0];
+    if (!y)
+        return -1;
+    if (NEEDS(n, 0) && !(gin[0] = tanh_grad(st, gg, y)))
+        return -1;
+    if (NEEDS(n, 1)) {
+        TnTensor *p = g_bin_s(st, BOP_MUL, g_bin(st, BOP_MUL, gg, g), g_ref(y));
+        gin[1] = g_bins_s(st, BOP_MUL, p, -2.0);
+        return DONE(1);
+    }
+    return 0;
+}
+
+/* d/dg = gg y (1 - y), d/dy = gg g (1 - 2y) */
+BW(sigmoid_backward_backward)
+{
+    TnTensor *g = SAVED(n, 0), *y = g ? SAVED(n, 1) : NULL, *gg = gout[0];
+    if (!y)
+        return -1;
+    if (NEEDS(n, 0) && !(gin[0] = sigmoid_grad(st, gg, y)))
+        return -1;
+    if (NEEDS(n, 1)) {
+        TnTensor *d = g_bins_s(st, BOP_ADD, g_bins(st, BOP_MUL, y, -2.0), 1.0);
+        gin[1] = g_bin_s(st, BOP_MUL, g_bin(st, BOP_MUL, gg, g), d);
+        return DONE(1);
+    }
+    return 0;
+}
+
 UNARY_BW(neg_backward, g_un(st, UN_NEG, g))
 UNARY_BW(abs_backward, MULF(g_un(st, UN_SGN, v)))
 UNARY_BW(zeros_backward, tensor_zeros(st, g->dtype, g->ndim, g->sizes))
@@ -553,11 +610,11 @@ UNARY_BW(acos_backward, g_un_s(st, UN_NEG, DIVF(g_un_s(st, UN_SQRT, ONE_MINUS_SQ
 UNARY_BW(atan_backward, DIVF(g_sbin_sq(st, 1.0, v, 1.0)))
 UNARY_BW(sinh_backward, MULF(g_un(st, UN_COSH, v)))
 UNARY_BW(cosh_backward, MULF(g_un(st, UN_SINH, v)))
-UNARY_BW(tanh_backward, MULF(ONE_MINUS_SQ(v)))
+UNARY_BW(tanh_backward, tanh_grad(st, g, v))
 UNARY_BW(asinh_backward, DIVF(g_un_s(st, UN_SQRT, g_sbin_sq(st, 1.0, v, 1.0))))
 UNARY_BW(acosh_backward, DIVF(g_un_s(st, UN_SQRT, g_sbin_sq(st, -1.0, v, 1.0))))
 UNARY_BW(atanh_backward, DIVF(ONE_MINUS_SQ(v)))
-UNARY_BW(sigmoid_backward, MULF(g_bin_s(st, BOP_MUL, g_sbin(st, BOP_SUB, 1.0, v), g_ref(v))))
+UNARY_BW(sigmoid_backward, sigmoid_grad(st, g, v))
 UNARY_BW(erf_backward,
          MULF(g_bins_s(st, BOP_MUL, g_un_s(st, UN_EXP, g_sbin_sq(st, 0.0, v, -1.0)), M_2_SQRTPI)))
 UNARY_BW(erfc_backward,

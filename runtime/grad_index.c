@@ -77,7 +77,7 @@ BW(getitem_backward)
         return gin[0] ? 0 : -1;
     }
     TnTensor *z = g_zeros_meta(st, m, g->dtype);
-    if (!z || op_setitem(st, z, n->aux, tn_obj(g)) < 0) {
+    if (!z || g_setitem(st, z, n->aux, tn_obj(g)) < 0) {
         tn_obj_decref(z);
         return -1;
     }
@@ -140,14 +140,15 @@ BW(setitem_backward)
 {
     TnTensor *g = gout[0];
     if (NEEDS(n, 0)) {
-        TnTensor *c = tensor_clone(st, g);
-        if (!c || op_setitem(st, c, n->aux, tn_int(0)) < 0) {
+        TnTensor *c = g->requires_grad && autograd_graph_flag ? g_method(st, g, "clone", NULL, 0)
+                                                              : tensor_clone(st, g);
+        if (!c || g_setitem(st, c, n->aux, tn_int(0)) < 0) {
             tn_obj_decref(c);
             return -1;
         }
         gin[0] = c;
     }
-    if (n->nin > 1 && NEEDS(n, 1) && !(gin[1] = op_getitem(st, g, n->aux)))
+    if (n->nin > 1 && NEEDS(n, 1) && !(gin[1] = g_getitem(st, g, n->aux)))
         return -1;
     return 0;
 }
@@ -270,7 +271,7 @@ BW(index_select_backward)
     TnTensor *iv = op_reshape(st, idx, g->ndim, shape);
     TnTensor *ie = iv ? op_expand(st, iv, g->ndim, g->sizes) : NULL;
     TnTensor *z = ie ? g_zeros_meta(st, m, g->dtype) : NULL;
-    gin[0] = z ? op_scatter(st, z, d, ie, opt_(g), true, false) : NULL;
+    gin[0] = z ? g_scatter_add(st, z, d, ie, g) : NULL;
     tn_obj_decref(iv);
     tn_obj_decref(ie);
     tn_obj_decref(z);
@@ -285,7 +286,7 @@ BW(gather_backward)
     TnMeta tmp;
     const TnMeta *m = IN_META(n, 0, &tmp);
     TnTensor *z = g_zeros_meta(st, m, gout[0]->dtype);
-    gin[0] = z ? op_scatter(st, z, ARG_I(n, 0), idx, opt_(gout[0]), true, false) : NULL;
+    gin[0] = z ? g_scatter_add(st, z, ARG_I(n, 0), idx, gout[0]) : NULL;
     tn_obj_decref(z);
     return gin[0] ? 0 : -1;
 }
@@ -351,11 +352,11 @@ BW(masked_fill_backward)
     TnTensor *mask = SAVED(n, 0), *g = gout[0];
     if (!mask)
         return -1;
-    if (NEEDS(n, 0) && !(gin[0] = op_where(st, mask, ops_(0.0), opt_(g))))
+    if (NEEDS(n, 0) && !(gin[0] = g_where(st, mask, ops_(0.0), opt_(g))))
         return -1;
     if (n->nin > 2 && NEEDS(n, 2)) {
-        TnTensor *w = op_where(st, mask, opt_(g), ops_(0.0));
-        gin[2] = w ? op_reduce(st, RED_SUM, w, 0xffffffffu, false, -1, 0.0) : NULL;
+        TnTensor *w = g_where(st, mask, opt_(g), ops_(0.0));
+        gin[2] = w ? g_sum(st, w, 0xffffffffu, false) : NULL;
         tn_obj_decref(w);
         if (!gin[2])
             return -1;

@@ -12,7 +12,7 @@
 
 static TnTensor *mT(TnState *st, TnTensor *t)
 {
-    return t ? op_transpose(st, t, -2, -1) : NULL;
+    return t ? g_transpose(st, t, -2, -1) : NULL;
 }
 
 /* A 2-D matrix laid out by columns (strides 1, rows) and not also by rows. */
@@ -22,31 +22,60 @@ static bool column_major(const TnTensor *t)
            t->strides[1] == t->sizes[0];
 }
 
+static TnTensor *g_mv(TnState *st, TnTensor *m, TnTensor *v)
+{
+    if (!autograd_graph_flag || (!m->requires_grad && !v->requires_grad))
+        return op_mv(st, m, v);
+    TnValue arg = tn_obj(v);
+    return g_method(st, m, "mv", &arg, 1);
+}
+
+/* Matrix @ vector under create_graph: recorded as PyTorch's formulas are, g outer b
+ * and a^T mv g, so the gradients' nodes have its names. */
+static int mv_graph_grads(TnState *st, TnGradFn *n, TnTensor *a, TnTensor *b, TnTensor *g,
+                          int ia, int ib, TnTensor **gin)
+{
+    TnValue arg = tn_obj(b);
+    if (NEEDS(n, ia) && !(gin[ia] = g_method(st, g, "outer", &arg, 1)))
+        return -1;
+    if (NEEDS(n, ib)) {
+        TnTensor *at = g_t(st, a);
+        arg = tn_obj(g);
+        gin[ib] = at ? g_method(st, at, "mv", &arg, 1) : NULL;
+        tn_obj_decref(at);
+        if (!gin[ib])
+            return -1;
+    }
+    return 0;
+}
+
 /* dA, dB of C = A @ B for any matmul-compatible A, B; alpha scales both. */
 static int matmul_grads(TnState *st, TnGradFn *n, TnTensor *a, TnTensor *b, TnTensor *g,
                         int ia, int ib, double alpha, TnTensor **gin)
 {
+    if (autograd_graph_flag && a->ndim == 2 && b->ndim == 1 && alpha == 1)
+        return mv_graph_grads(st, n, a, b, g, ia, ib, gin);
     bool a1 = a->ndim == 1, b1 = b->ndim == 1;
-    TnTensor *A = a1 ? op_unsqueeze(st, a, 0) : g_ref(a);
-    TnTensor *B = b1 ? op_unsqueeze(st, b, 1) : g_ref(b);
+    TnTensor *A = a1 ? g_unsqueeze(st, a, 0) : g_ref(a);
+    TnTensor *B = b1 ? g_unsqueeze(st, b, 1) : g_ref(b);
     TnTensor *G = g_ref(g);
     if (G && a1) {
-        TnTensor *t = op_unsqueeze(st, G, G->ndim - (b1 ? 0 : 1));
+        TnTensor *t = g_unsqueeze(st, G, G->ndim - (b1 ? 0 : 1));
         tn_obj_decref(G);
         G = t;
     }
     if (G && b1) {
-        TnTensor *t = op_unsqueeze(st, G, G->ndim);
+        TnTensor *t = g_unsqueeze(st, G, G->ndim);
         tn_obj_decref(G);
         G = t;
     }
     int rc = A && B && G ? 0 : -1;
     if (rc == 0 && NEEDS(n, ia)) {
         TnTensor *bt = mT(st, B);
-        TnTensor *r = bt ? op_matmul(st, G, bt) : NULL;
+        TnTensor *r = bt ? g_matmul(st, G, bt) : NULL;
         tn_obj_decref(bt);
         if (r && a1) {
-            TnTensor *s = op_squeeze(st, r, false, -2);
+            TnTensor *s = g_squeeze(st, r, -2);
             tn_obj_decref(r);
             r = s;
         }
@@ -62,17 +91,17 @@ static int matmul_grads(TnState *st, TnGradFn *n, TnTensor *a, TnTensor *b, TnTe
              * (G^T A)^T, as PyTorch does, so the weight's gradient arrives contiguous and its
              * accumulation and the optimiser's update run on plain rows */
             TnTensor *gt = mT(st, G);
-            TnTensor *p = gt ? op_matmul(st, gt, A) : NULL;
+            TnTensor *p = gt ? g_matmul(st, gt, A) : NULL;
             tn_obj_decref(gt);
             r = mT(st, p);
             tn_obj_decref(p);
         } else {
             TnTensor *at = mT(st, A);
-            r = at ? op_matmul(st, at, G) : NULL;
+            r = at ? g_matmul(st, at, G) : NULL;
             tn_obj_decref(at);
         }
         if (r && b1) {
-            TnTensor *s = op_squeeze(st, r, false, -1);
+            TnTensor *s = g_squeeze(st, r, -1);
             tn_obj_decref(r);
             r = s;
         }
@@ -109,11 +138,11 @@ BW(outer_backward)
     TnTensor *a, *b, *g = gout[0];
     if (operands(st, n, 0, 1, &a, &b) < 0)
         return -1;
-    if (NEEDS(n, 0) && !(gin[0] = op_mv(st, g, b)))
+    if (NEEDS(n, 0) && !(gin[0] = g_mv(st, g, b)))
         return -1;
     if (NEEDS(n, 1)) {
-        TnTensor *gt = op_t(st, g);
-        gin[1] = gt ? op_mv(st, gt, a) : NULL;
+        TnTensor *gt = g_t(st, g);
+        gin[1] = gt ? g_mv(st, gt, a) : NULL;
         tn_obj_decref(gt);
         if (!gin[1])
             return -1;

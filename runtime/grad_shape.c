@@ -24,7 +24,7 @@ BW(reshape_backward)
 {
     TnMeta tmp;
     const TnMeta *m = IN_META(n, 0, &tmp);
-    gin[0] = op_reshape(st, gout[0], m->ndim, m->sizes);
+    gin[0] = g_reshape(st, gout[0], m->ndim, m->sizes);
     return DONE0;
 }
 
@@ -65,12 +65,12 @@ static int rec_squeeze(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
 /* transpose(d0, d1) / t(): the same swap. */
 BW(transpose_backward)
 {
-    gin[0] = op_transpose(st, gout[0], ARG_I(n, 0), ARG_I(n, 1));
+    gin[0] = g_transpose(st, gout[0], ARG_I(n, 0), ARG_I(n, 1));
     return DONE0;
 }
 BW(t_backward)
 {
-    gin[0] = op_t(st, gout[0]);
+    gin[0] = g_t(st, gout[0]);
     return DONE0;
 }
 static TN_NODE_KIND(TransposeBackward0, "TransposeBackward0", transpose_backward);
@@ -90,7 +90,7 @@ BW(permute_backward)
     int64_t inv[TN_MAX_DIMS];
     for (int d = 0; d < nd; d++)
         inv[d] = ARG_I(n, 1 + d);
-    gin[0] = op_permute(st, gout[0], nd, inv);
+    gin[0] = g_permute(st, gout[0], nd, inv);
     return DONE0;
 }
 TN_NODE_KIND(grad_PermuteBackward0, "PermuteBackward0", permute_backward);
@@ -172,12 +172,32 @@ static TnTensor *part_diag(TnState *st, TnTensor *t, const TnGradFn *n)
     return op_diagonal(st, t, n->arg[0].i, 0, 1);
 }
 
+/* Under create_graph, g is written through the recorded x[key] = g instead. */
+static bool graph_of(const TnTensor *g)
+{
+    return autograd_graph_flag && g->requires_grad;
+}
+
 BW(narrow_backward)
 {
+    TnMeta tmp;
+    const TnMeta *m = IN_META(n, 0, &tmp);
+    if (graph_of(gout[0])) {
+        TnValue key = g_range_key(st, g_wrap(ARG_I(n, 0), m->ndim), ARG_I(n, 1), ARG_I(n, 2));
+        gin[0] = g_into_zeros(st, m, key, gout[0]);
+        return DONE0;
+    }
     return into_zeros(st, n, gout[0], part_narrow, &gin[0]);
 }
 BW(select_backward)
 {
+    TnMeta tmp;
+    const TnMeta *m = IN_META(n, 0, &tmp);
+    if (graph_of(gout[0])) {
+        TnValue key = g_dim_key(st, g_wrap(ARG_I(n, 0), m->ndim), tn_int(ARG_I(n, 1)));
+        gin[0] = g_into_zeros(st, m, key, gout[0]);
+        return DONE0;
+    }
     return into_zeros(st, n, gout[0], part_select, &gin[0]);
 }
 BW(diagonal_backward)
@@ -213,8 +233,34 @@ static int rec_ints(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
 /* ------------------------------------------------ split / cat / stack */
 
 /* the output gradients joined along arg[0] (concatenated or stacked) */
+static int join_graph_backward(TnState *st, TnGradFn *n, TnTensor **gout, TnTensor **gin,
+                               bool stack)
+{
+    TnMeta tmp;
+    const TnMeta *m = IN_META(n, 0, &tmp);
+    int d = (int)ARG_I(n, 0);
+    TnTensor *z = g_zeros_meta(st, m, gout[0]->dtype);
+    int64_t off = 0;
+    for (int i = 0; z && i < n->nout; i++) {
+        int64_t len = stack ? 1 : gout[i]->sizes[d];
+        TnValue key = stack ? g_dim_key(st, d, tn_int(i)) : g_range_key(st, d, off, len);
+        int rc = IS_UNDEF(key) ? -1 : g_setitem(st, z, key, tn_obj(gout[i]));
+        tn_decref(key);
+        if (rc < 0) {
+            tn_obj_decref(z);
+            return -1;
+        }
+        off += len;
+    }
+    gin[0] = z;
+    return DONE0;
+}
+
 static int join_backward(TnState *st, TnGradFn *n, TnTensor **gout, TnTensor **gin, bool stack)
 {
+    for (int i = 0; i < n->nout; i++)
+        if (graph_of(gout[i]))
+            return join_graph_backward(st, n, gout, gin, stack);
     TnTensor *r = stack ? op_stack(st, gout, n->nout, ARG_I(n, 0))
                         : op_cat(st, gout, n->nout, ARG_I(n, 0));
     gin[0] = r;
@@ -260,7 +306,9 @@ BW(cat_backward)
     for (int i = 0; i < n->nin; i++) {
         int64_t len = ARG_I(n, 1 + i);
         if (NEEDS(n, i)) {
-            TnTensor *p = op_narrow(st, gout[0], d, off, len);
+            TnValue args[3] = {tn_int(d), tn_int(off), tn_int(len)};
+            TnTensor *p = graph_of(gout[0]) ? g_method(st, gout[0], "narrow", args, 3)
+                                            : op_narrow(st, gout[0], d, off, len);
             if (!p)
                 return -1;
             gin[i] = p;
@@ -272,8 +320,13 @@ BW(cat_backward)
 BW(stack_backward)
 {
     for (int i = 0; i < n->nin; i++)
-        if (NEEDS(n, i) && !(gin[i] = op_select(st, gout[0], ARG_I(n, 0), i)))
-            return -1;
+        if (NEEDS(n, i)) {
+            TnValue args[2] = {tn_int(ARG_I(n, 0)), tn_int(i)};
+            gin[i] = graph_of(gout[0]) ? g_method(st, gout[0], "select", args, 2)
+                                       : op_select(st, gout[0], ARG_I(n, 0), i);
+            if (!gin[i])
+                return -1;
+        }
     return 0;
 }
 static TN_NODE_KIND(CatBackward0, "CatBackward0", cat_backward);
@@ -333,7 +386,7 @@ BW(flip_backward)
     int nd = (int)ARG_I(n, 0);
     for (int i = 0; i < nd; i++)
         dims[i] = ARG_I(n, 1 + i);
-    gin[0] = op_flip(st, gout[0], nd, dims);
+    gin[0] = g_flip(st, gout[0], nd, dims);
     return DONE0;
 }
 static TN_NODE_KIND(FlipBackward0, "FlipBackward0", flip_backward);
