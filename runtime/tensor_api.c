@@ -1995,6 +1995,126 @@ static const TnMethodDef torch_functions[] = {
     {NULL},
 };
 
+/* ------------------------------------------------------- operator dunders
+ * t.__add__(x), t.__radd__(x), t.__iadd__(x), t.__neg__(), t.__eq__(x), t.__getitem__(k)...
+ * call the Tensor type's slots, as Python's dunders do, so they record and refuse
+ * (NotImplemented) exactly as the operators. They go through tn_tensor_type, not the
+ * object's type: a subclass's __add__ calling super().__add__ reaches the tensor's own. */
+#define DUNDER_BINOP(OPC, nm)                                                                  \
+    static TnValue dunder_##nm(TnState *st, TnValue *a)                                        \
+    {                                                                                          \
+        return tn_tensor_type.binop(st, OPC, a[0], a[1], false);                               \
+    }                                                                                          \
+    static TnValue dunder_r##nm(TnState *st, TnValue *a)                                       \
+    {                                                                                          \
+        return tn_tensor_type.binop(st, OPC, a[1], a[0], false);                               \
+    }
+#define DUNDER_IBINOP(OPC, nm)                                                                 \
+    static TnValue dunder_i##nm(TnState *st, TnValue *a)                                       \
+    {                                                                                          \
+        return tn_tensor_type.binop(st, OPC, a[0], a[1], true);                                \
+    }
+/* the operators with an in-place form (x @= y rebinds x: PyTorch has no __imatmul__) */
+#define DUNDER_IBINOPS(X)                                                                      \
+    X(OP_ADD, add) X(OP_SUB, sub) X(OP_MUL, mul) X(OP_TRUEDIV, truediv)                        \
+    X(OP_FLOORDIV, floordiv) X(OP_MOD, mod) X(OP_POW, pow) X(OP_BITAND, and)                   \
+    X(OP_BITOR, or) X(OP_BITXOR, xor) X(OP_LSHIFT, lshift) X(OP_RSHIFT, rshift)
+#define DUNDER_BINOPS(X) DUNDER_IBINOPS(X) X(OP_MATMUL, matmul)
+DUNDER_BINOPS(DUNDER_BINOP)
+DUNDER_IBINOPS(DUNDER_IBINOP)
+#undef DUNDER_BINOP
+#undef DUNDER_IBINOP
+
+#define DUNDER_CMP(OPC, nm)                                                                    \
+    static TnValue dunder_##nm(TnState *st, TnValue *a)                                        \
+    {                                                                                          \
+        if (!IS_TENSOR(a[1]) && !IS_NUMBER(a[1]))                                              \
+            return tn_notimpl(); /* == then falls back to identity */                          \
+        return tn_tensor_type.richcmp(st, a[0], a[1], OPC);                                    \
+    }
+#define DUNDER_CMPS(X)                                                                         \
+    X(CMP_EQ, eq) X(CMP_NE, ne) X(CMP_LT, lt) X(CMP_LE, le) X(CMP_GT, gt) X(CMP_GE, ge)
+DUNDER_CMPS(DUNDER_CMP)
+#undef DUNDER_CMP
+
+#define DUNDER_UNOP(OPC, nm)                                                                   \
+    static TnValue dunder_##nm(TnState *st, TnValue *a)                                        \
+    {                                                                                          \
+        return tn_tensor_type.unop(st, OPC, a[0]);                                             \
+    }
+#define DUNDER_UNOPS(X) X(UOP_NEG, neg) X(UOP_POS, pos) X(UOP_INVERT, invert)
+DUNDER_UNOPS(DUNDER_UNOP)
+#undef DUNDER_UNOP
+
+/* reversed(t) flips the first dim (PyTorch's Tensor.__reversed__) */
+static TnValue dunder_reversed(TnState *st, TnValue *a)
+{
+    TnValue dims = tuple_pack(st, 1, tn_int(0));
+    if (IS_UNDEF(dims))
+        return dims;
+    TnValue r = tn_call_method(st, a[0], str_intern("flip"), &dims, 1);
+    tn_decref(dims);
+    return r;
+}
+
+static TnValue dunder_getitem(TnState *st, TnValue *a)
+{
+    return tn_tensor_type.getitem(st, a[0], a[1]);
+}
+
+static TnValue dunder_setitem(TnState *st, TnValue *a)
+{
+    return tn_tensor_type.setitem(st, a[0], a[1], a[2]) < 0 ? tn_undef() : tn_none();
+}
+
+static TnValue dunder_len(TnState *st, TnValue *a)
+{
+    int64_t n = tn_tensor_type.len(st, a[0]);
+    return n < 0 ? tn_undef() : tn_int(n);
+}
+
+static TnValue dunder_bool(TnState *st, TnValue *a)
+{
+    int t = tn_tensor_type.truth(st, a[0]);
+    return t < 0 ? tn_undef() : tn_bool(t);
+}
+
+static TnValue dunder_iter(TnState *st, TnValue *a)
+{
+    return tn_tensor_type.iter(st, a[0]);
+}
+
+static TnValue dunder_contains(TnState *st, TnValue *a)
+{
+    int t = tn_tensor_type.contains(st, a[0], a[1]);
+    return t < 0 ? tn_undef() : tn_bool(t);
+}
+
+#define BIN_DEFS(OPC, nm)                                                                      \
+    {"__" #nm "__", dunder_##nm, "__" #nm "__(self, other)", NULL, NULL},                      \
+    {"__r" #nm "__", dunder_r##nm, "__r" #nm "__(self, other)", NULL, NULL},
+#define IBIN_DEFS(OPC, nm) {"__i" #nm "__", dunder_i##nm, "__i" #nm "__(self, other)", NULL, NULL},
+#define CMP_DEFS(OPC, nm) {"__" #nm "__", dunder_##nm, "__" #nm "__(self, other)", NULL, NULL},
+#define UN_DEFS(OPC, nm) {"__" #nm "__", dunder_##nm, "__" #nm "__(self)", NULL, NULL},
+/* rows of tensor_methods */
+#define TENSOR_DUNDER_ROWS                                                                     \
+    DUNDER_BINOPS(BIN_DEFS) DUNDER_IBINOPS(IBIN_DEFS) DUNDER_CMPS(CMP_DEFS)                    \
+    DUNDER_UNOPS(UN_DEFS)                                                                      \
+    /* Python 2 names PyTorch still has */                                                     \
+    {"__div__", dunder_truediv, "__div__(self, other)", NULL, NULL},                           \
+    {"__rdiv__", dunder_rtruediv, "__rdiv__(self, other)", NULL, NULL},                        \
+    {"__idiv__", dunder_itruediv, "__idiv__(self, other)", NULL, NULL},                        \
+    {"__nonzero__", dunder_bool, "__nonzero__(self)", NULL, NULL},                             \
+    {"__long__", api_int_dunder, "__long__(self)", NULL, NULL},                                \
+    {"__reversed__", dunder_reversed, "__reversed__(self)", NULL, NULL},                       \
+    {"__getitem__", dunder_getitem, "__getitem__(self, indices)", NULL, NULL},                 \
+    {"__setitem__", dunder_setitem, "__setitem__(self, indices, val)", NULL, NULL},            \
+    {"__len__", dunder_len, "__len__(self)", NULL, NULL},                                      \
+    {"__bool__", dunder_bool, "__bool__(self)", NULL, NULL},                                   \
+    {"__iter__", dunder_iter, "__iter__(self)", NULL, NULL},                                   \
+    {"__contains__", dunder_contains, "__contains__(self, element)", NULL, NULL},
+
+
 static const TnMethodDef tensor_methods[] = {
     API_TABLE(AS_METH) TN_UNARY_OPS(UNARY_METH) BINARY_METH(MUL, mul)
     BINARY_METH(FLOORDIV, floor_divide) BINARY_METH(REM, remainder) BINARY_METH(FMOD, fmod)
@@ -2007,6 +2127,7 @@ static const TnMethodDef tensor_methods[] = {
     {"absolute", api_abs, "absolute(self)", NULL, NULL},
     {"negative", api_neg, "negative(self)", NULL, NULL},
     {"__abs__", api_abs, "__abs__(self)", NULL, NULL},
+    TENSOR_DUNDER_ROWS
     {NULL},
 };
 
