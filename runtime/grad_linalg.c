@@ -38,11 +38,17 @@ TnTensor *grad_svd_backward(TnState *st, TnTensor *a, TnTensor *gs)
     return matmul_s(st, scaled, vh);
 }
 
-/* det: g * det(A) * A^-T */
+/* det: g * det(A) * A^-T (under create_graph from A^-1, invertible A only) */
 BW(det_backward)
 {
     TnTensor *a = SAVED(n, 0), *d = SAVED(n, 1);
     if (!a || !d) return -1;
+    if (!autograd_graph_flag) {
+        TnTensor *gd = g_bin(st, BOP_MUL, gout[0], d);
+        gin[0] = gd ? linalg_det_backward(st, a, gd) : NULL;
+        tn_obj_decref(gd);
+        return gin[0] ? 0 : -1;
+    }
     TnTensor *inv = linalg_inv(st, a);
     TnTensor *gd = unsq_s(st, unsq_s(st, g_bin(st, BOP_MUL, gout[0], d), -1), -1);
     gin[0] = g_bin_s(st, BOP_MUL, gd, mT_s(st, inv));

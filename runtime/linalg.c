@@ -3,6 +3,7 @@
 #include "linalg.h"
 #include <dlfcn.h>
 #include <lapacke.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -723,6 +724,59 @@ TnTensor *linalg_inv(TnState *st, TnTensor *a)
     /* x holds each inverse column-major: its transpose is the answer, with the
      * column-major strides PyTorch returns */
     TnTensor *r = rc == 0 ? op_transpose(st, x, -2, -1) : NULL;
+    tn_obj_decref(x);
+    return r;
+}
+
+/* The LU factors of matrix b with every zero on U's diagonal replaced by the dtype's
+ * epsilon: PyTorch's non-singular stand-in for a singular A in det's gradient (det is
+ * smooth, and the gradient is scaled by det = 0 anyway). */
+static void perturb_zero_pivots(TnTensor *c, int64_t b, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        char *p = tensor_ptr(c) + (b * n * n + i * n + i) * DT_SIZE(c->dtype);
+        if (c->dtype == DT_FLOAT32 && *(float *)p == 0)
+            *(float *)p = FLT_EPSILON;
+        else if (c->dtype == DT_FLOAT64 && *(double *)p == 0)
+            *(double *)p = DBL_EPSILON;
+    }
+}
+
+TnTensor *linalg_det_backward(TnState *st, TnTensor *a, TnTensor *gd)
+{
+    int64_t n = a->sizes[a->ndim - 1];
+    if (!lapack_ready(st, n, n)) return NULL;
+    bool as_t;
+    TnTensor *c = lu_operand(st, a, &as_t);
+    TnTensor *x = c ? tensor_zeros(st, a->dtype, a->ndim, a->sizes) : NULL;
+    TnTensor *g = x ? tensor_to(st, gd, a->dtype) : NULL;
+    TnTensor *gc = g ? tensor_contiguous(st, g) : NULL;
+    lapack_int *ipiv = gc ? tn_malloc(sizeof(lapack_int) * (size_t)(n + 1)) : NULL;
+    int rc = ipiv ? 0 : -1;
+    if (gc && !ipiv) tn_no_memory(st);
+    int64_t B = rc == 0 && n > 0 ? batch_count(a) : 0;
+    for (int64_t b = 0; b < B && rc == 0; b++) {
+        if (lu(c, b, n, ipiv) < 0) {
+            rc = -1;
+            linalg_error(st, "linalg.det: ", "the LU factorisation failed");
+            break;
+        }
+        perturb_zero_pivots(c, b, n);
+        /* solve A^T X = diag(g det) (A^T's factors are c's when c factors A^T) */
+        TnValue gb = dtype_get_value(gc->dtype, tensor_ptr(gc) + b * DT_SIZE(gc->dtype));
+        for (int64_t i = 0; i < n; i++)
+            dtype_set(x->dtype, tensor_ptr(x) + (b * n * n + i * n + i) * DT_SIZE(x->dtype), gb);
+        if (lu_solve(c, x, b, n, n, as_t ? 'N' : 'T', ipiv) != 0) {
+            rc = -1;
+            linalg_error(st, "linalg.det: ", "the triangular solve failed");
+        }
+    }
+    tn_free(ipiv);
+    tn_obj_decref(c);
+    tn_obj_decref(g);
+    tn_obj_decref(gc);
+    /* x holds each solution column-major: its transpose is the gradient */
+    TnTensor *r = rc == 0 && x ? op_transpose(st, x, -2, -1) : NULL;
     tn_obj_decref(x);
     return r;
 }

@@ -45,6 +45,9 @@ TnTensor *linalg_svdvals(TnState *st, TnTensor *a);
 TN_MUST_CHECK int linalg_svd(TnState *st, TnTensor *a, TnTensor **u, TnTensor **s, TnTensor **vh);
 TnTensor *linalg_det(TnState *st, TnTensor *a);
 TnTensor *linalg_inv(TnState *st, TnTensor *a);
+/* det's gradient A^-T diag(gd) for gd = g * det(A) (batch-shaped), solved from A's LU
+ * factors as PyTorch does, which also gives it for singular A (zero pivots perturbed). */
+TnTensor *linalg_det_backward(TnState *st, TnTensor *a, TnTensor *gd);
 TnTensor *linalg_solve(TnState *st, TnTensor *a, TnTensor *b);
 /* Raised for singular matrices and failed factorisations (a RuntimeError). */
 extern TnType *tn_LinAlgError;
