@@ -257,7 +257,7 @@ extern const TnGradRow grad_getitem_row, grad_matmul_row, grad_T_row, grad_mT_ro
  * that does): records CopySlices / IndexPutBackward0 after the write. 0 or -1. */
 TN_MUST_CHECK int grad_record_setitem(TnState *st, TnTensor *x, TnValue key, TnValue v,
                                       TnTensor *old);
-/* After an in-place op recorded on v, a view of the contiguous base b: gives b a
+/* After an in-place op recorded on v, a view of the dense base b: gives b a
  * CopySlices node over its old history and v's new one, and makes v an as_strided
  * view of the new b, as PyTorch does. 0 or -1. */
 TN_MUST_CHECK int grad_record_view_inplace(TnState *st, TnTensor *v, TnTensor *b);

@@ -222,16 +222,16 @@ static TnTensor *old_self(TnState *st, TnTensor *self)
 
 /* An in-place op through a view of a tensor rewrites the base's history
  * (grad_record_view_inplace), which needs the region of the base the view covers:
- * tn does this for contiguous bases only. */
+ * tn does this for bases whose elements tile one block (contiguous or permuted). */
 static int check_view_inplace(TnState *st, TnTensor *self)
 {
     if (!IS_TENSOR(self->base))
         return 0;
     TnTensor *b = root_base(self);
-    if (b != self && b->requires_grad && !tensor_is_contiguous(b))
+    if (b != self && b->requires_grad && !tensor_is_dense(b))
         return tn_raise_int(st, tn_NotImplementedError,
-                            "in-place operation on a view of a non-contiguous tensor that "
-                            "requires grad");
+                            "in-place operation on a view of a tensor with gaps or overlaps "
+                            "that requires grad");
     return 0;
 }
 
@@ -241,7 +241,7 @@ static int view_inplace_done(TnState *st, TnTensor *self)
     if (!IS_TENSOR(self->base) || !self->requires_grad)
         return 0;
     TnTensor *b = root_base(self);
-    if (b == self || !tensor_is_contiguous(b))
+    if (b == self || !tensor_is_dense(b))
         return 0;
     return grad_record_view_inplace(st, self, b);
 }

@@ -60,16 +60,29 @@ static int rec_alpha(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
     return 0;
 }
 
-/* mul/div keep a scalar operand in arg[i] and a tensor operand in saved[i]. */
-static int rec_operands(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
+/* mul/div keep a scalar operand in arg[i] and a tensor operand in saved[i], saved only
+ * when some gradient reads it (bit i of `need`), as PyTorch saves: writing in place to
+ * an operand no formula reads is no error. */
+static int save_operands(TnGradFn *n, const TnValue *a, unsigned need)
 {
     for (int i = 0; i < 2; i++) {
-        if (IS_TENSOR(a[i]))
-            autograd_save(n, i, AS_TENSOR(a[i]));
-        else
+        if (!IS_TENSOR(a[i]))
             ARG_F(n, i) = g_scalar(a[i], 0);
+        else if ((need >> i) & 1)
+            autograd_save(n, i, AS_TENSOR(a[i]));
     }
     return 0;
+}
+
+static int rec_operands(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
+{
+    return save_operands(n, a, 3);
+}
+
+/* d/da = b and d/db = a */
+static int rec_mul(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
+{
+    return save_operands(n, a, (autograd_requires(a[1]) ? 1u : 0) | (autograd_requires(a[0]) ? 2u : 0));
 }
 
 /* Operand i as a tensor (saved) or NULL when it was a scalar (in ARG_F(n, i)). */
@@ -198,7 +211,8 @@ static int rec_div(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
         return autograd_node_set_kind(st, n, &DivBackward2);
     if (!IS_TENSOR(a[0]) && autograd_node_set_kind(st, n, &RdivBackward) < 0)
         return -1;
-    return rec_operands(st, n, a, r);
+    /* d/da = 1/b, d/db = -a/b^2 */
+    return save_operands(n, a, 2u | (autograd_requires(a[1]) ? 1u : 0));
 }
 
 /* pow: tensor ** scalar (PowBackward0) or with a tensor exponent (PowBackward1). */
@@ -302,13 +316,13 @@ static int rec_rem(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
 {
     if (IS_TENSOR(a[1]) && autograd_node_set_kind(st, n, &RemainderBackward1) < 0)
         return -1;
-    return rec_operands(st, n, a, r);
+    return save_operands(n, a, autograd_requires(a[1]) ? 3u : 0); /* only d/db reads them */
 }
 static int rec_fmod(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
 {
     if (IS_TENSOR(a[1]) && autograd_node_set_kind(st, n, &FmodBackward1) < 0)
         return -1;
-    return rec_operands(st, n, a, r);
+    return save_operands(n, a, autograd_requires(a[1]) ? 3u : 0);
 }
 
 /* floor_divide has no derivative in PyTorch: the node exists, backward fails. */
@@ -677,7 +691,7 @@ static const TnGradRow neg_row = {"neg", 0, "", 1, &K_neg, 0, 0, NULL, 0};
 static const TnGradRow add_row = {"add", 0, "", 2, &AddBackward0, 0, 1, rec_alpha, 0};
 static const TnGradRow sub_row = {"sub", 0, "", 2, &SubBackward0, 0, 1, rec_alpha, 0};
 static const TnGradRow rsub_row = {"rsub", 0, "", 2, &RsubBackward1, 0, 1, rec_alpha, 0};
-static const TnGradRow mul_row = {"mul", 0, "", 2, &MulBackward0, 2, 2, rec_operands,
+static const TnGradRow mul_row = {"mul", 0, "", 2, &MulBackward0, 2, 2, rec_mul,
                                   GR_CLONE_SELF};
 static const TnGradRow div_row = {"div", 0, "", 2, &DivBackward0, 2, 2, rec_div, GR_CLONE_SELF};
 static const TnGradRow pow_row = {"pow", 0, "", 2, &PowBackward0, 3, 2, rec_pow, GR_CLONE_SELF};
@@ -701,7 +715,7 @@ const TnGradRow grad_elementwise_rows[] = {
     {"sub|subtract", GW_TORCH | GW_METHOD | GW_INPLACE, ",other,alpha", 2, &SubBackward0, 0, 1,
      rec_alpha, 0},
     {"mul|multiply", GW_TORCH | GW_METHOD | GW_INPLACE, ",other", 2, &MulBackward0, 2, 2,
-     rec_operands, GR_CLONE_SELF},
+     rec_mul, GR_CLONE_SELF},
     {"div|divide|true_divide", GW_TORCH | GW_METHOD | GW_INPLACE, ",other,rounding_mode", 2,
      &DivBackward0, 2, 2, rec_div, GR_CLONE_SELF},
     {"pow", GW_TORCH | GW_METHOD | GW_INPLACE, ",other", 2, &PowBackward0, 3, 2, rec_pow,

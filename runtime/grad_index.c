@@ -172,11 +172,12 @@ int grad_record_setitem(TnState *st, TnTensor *x, TnValue key, TnValue v, TnTens
 
 /* ------------------------------------------ in-place writes through views */
 
-/* An in-place op on a view v of a contiguous base b rewrites b's history as PyTorch's
+/* An in-place op on a view v of a dense base b rewrites b's history as PyTorch's
  * CopySlices does: b's new node takes b's old history (gradient with v's region
  * zeroed) and v's new node (gradient of the region), and v becomes an as_strided
- * view of the new b. The region is v's geometry relative to b, kept in the args:
- * arg[0] ndim, arg[1] offset, then sizes[ndim] and strides[ndim]. */
+ * view of the new b. The region is v's geometry relative to b's storage, kept in the
+ * args: arg[0] ndim, arg[1] offset, then sizes[ndim], strides[ndim], and b's
+ * strides (b's rank is the gradient's), so gradients are laid out as b is. */
 static TnTensor *view_region(TnState *st, TnGradFn *n, TnTensor *c)
 {
     int nd = (int)ARG_I(n, 0);
@@ -188,9 +189,29 @@ static TnTensor *view_region(TnState *st, TnGradFn *n, TnTensor *c)
     return tensor_alias(st, c, nd, sizes, strides, c->offset + ARG_I(n, 1));
 }
 
+/* A tensor of b's shape laid out with b's strides (so view_region applies to it),
+ * holding g, or zeros when g is NULL. */
+static TnTensor *like_base(TnState *st, TnGradFn *n, const TnMeta *m, TnTensor *g)
+{
+    int64_t numel = 1;
+    for (int d = 0; d < m->ndim; d++)
+        numel *= m->sizes[d];
+    TnTensor *flat = tensor_empty_ex(st, m->dtype, 1, &numel, g == NULL);
+    TnTensor *c = flat ? tensor_alias(st, flat, m->ndim, m->sizes,
+                                      &n->arg[2 + 2 * ARG_I(n, 0)].i, 0) : NULL;
+    tn_obj_decref(flat);
+    if (c && g && tensor_copy_(st, c, g) < 0) {
+        tn_obj_decref(c);
+        return NULL;
+    }
+    return c;
+}
+
 BW(copy_slices_view_backward)
 {
-    TnTensor *c = tensor_clone(st, gout[0]); /* contiguous, like the base */
+    TnMeta m = n->meta[0];
+    m.dtype = gout[0]->dtype;
+    TnTensor *c = like_base(st, n, &m, gout[0]);
     TnTensor *r = c ? view_region(st, n, c) : NULL;
     int rc = r ? 0 : -1;
     if (rc == 0 && NEEDS(n, 1))
@@ -204,8 +225,9 @@ BW(copy_slices_view_backward)
 
 BW(as_strided_backward)
 {
-    TnMeta tmp;
-    TnTensor *z = g_zeros_meta(st, IN_META(n, 0, &tmp), gout[0]->dtype);
+    TnMeta tmp, m = *IN_META(n, 0, &tmp);
+    m.dtype = gout[0]->dtype;
+    TnTensor *z = like_base(st, n, &m, NULL);
     TnTensor *r = z ? view_region(st, n, z) : NULL;
     int rc = r ? tensor_copy_(st, r, gout[0]) : -1;
     tn_obj_decref(r);
@@ -220,7 +242,7 @@ static TN_NODE_KIND(AsStridedBackward0, "AsStridedBackward0", as_strided_backwar
 
 static TnGradFn *region_node(TnState *st, TnNodeKind *kind, int nin, TnTensor *v, TnTensor *b)
 {
-    TnGradFn *n = autograd_node_new(st, kind, nin, 1, 0, 2 + 2 * v->ndim);
+    TnGradFn *n = autograd_node_new(st, kind, nin, 1, 0, 2 + 2 * v->ndim + b->ndim);
     if (!n)
         return NULL;
     ARG_I(n, 0) = v->ndim;
@@ -229,6 +251,8 @@ static TnGradFn *region_node(TnState *st, TnNodeKind *kind, int nin, TnTensor *v
         ARG_I(n, 2 + d) = v->sizes[d];
         ARG_I(n, 2 + v->ndim + d) = v->strides[d];
     }
+    for (int d = 0; d < b->ndim; d++)
+        ARG_I(n, 2 + 2 * v->ndim + d) = b->strides[d];
     return n;
 }
 

@@ -207,6 +207,11 @@ static bool dense_layout(const TnTensor *t)
     return true;
 }
 
+bool tensor_is_dense(const TnTensor *t)
+{
+    return dense_layout(t);
+}
+
 /* Operand k's stride along result dim d (0 where it broadcasts), as TensorIterator sees it. */
 static int64_t op_stride(const TnTensor *t, int nd, const int64_t *sizes, int d)
 {

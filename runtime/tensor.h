@@ -143,6 +143,8 @@ TnTensor *tensor_scalar(TnState *st, TnDType dt, TnValue v);
 /* A new header over t's storage (a view); sizes/strides copied. */
 TnTensor *tensor_alias(TnState *st, TnTensor *t, int ndim, const int64_t *sizes,
                        const int64_t *strides, int64_t offset);
+/* Do t's elements tile one block of memory (contiguous up to a permutation)? */
+bool tensor_is_dense(const TnTensor *t);
 /* t itself (new reference) when contiguous, else a contiguous copy. */
 TnTensor *tensor_contiguous(TnState *st, TnTensor *t);
 TnTensor *tensor_clone(TnState *st, TnTensor *t);
