@@ -516,6 +516,52 @@ static int rec_clamp(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
     return autograd_node_set_kind(st, n, &ClampBackward0);
 }
 
+/* clamp_min / clamp_max: clamp's formulas under their own names (…Backward0 for a
+ * number bound, …Backward1 for a tensor one). */
+BW(clamp_bound_backward);
+static TN_NODE_KIND(ClampMinBackward0, "ClampMinBackward0", clamp1_backward);
+static TN_NODE_KIND(ClampMaxBackward0, "ClampMaxBackward0", clamp1_backward);
+static TN_NODE_KIND(ClampMinBackward1, "ClampMinBackward1", clamp_bound_backward);
+static TN_NODE_KIND(ClampMaxBackward1, "ClampMaxBackward1", clamp_bound_backward);
+
+/* a tensor bound (saved[1]): x keeps g where it is within it, the bound takes the rest */
+BW(clamp_bound_backward)
+{
+    TnTensor *x = SAVED(n, 0), *b = x ? SAVED(n, 1) : NULL;
+    if (!b)
+        return -1;
+    bool upper = NODE_KIND(n) == &ClampMaxBackward1;
+    TnTensor *in = g_bin(st, upper ? BOP_LE : BOP_GE, x, b);
+    if (NEEDS(n, 0) && !(gin[0] = g_mask_s(st, g_ref(in), gout[0]))) {
+        tn_obj_decref(in);
+        return -1;
+    }
+    if (NEEDS(n, 1))
+        gin[1] = g_mask_s(st, g_un(st, UN_LNOT, in), gout[0]);
+    tn_obj_decref(in);
+    return NEEDS(n, 1) && !gin[1] ? -1 : 0;
+}
+
+static int rec_clamp_one(TnState *st, TnGradFn *n, const TnValue *a, TnValue r, bool upper)
+{
+    autograd_save(n, 0, AS_TENSOR(a[0]));
+    if (IS_TENSOR(a[1])) {
+        autograd_save(n, 1, AS_TENSOR(a[1]));
+        return autograd_node_set_kind(st, n, upper ? &ClampMaxBackward1 : &ClampMinBackward1);
+    }
+    ARG_F(n, 0) = upper ? -INFINITY : g_scalar(a[1], -INFINITY);
+    ARG_F(n, 1) = upper ? g_scalar(a[1], INFINITY) : INFINITY;
+    return upper ? autograd_node_set_kind(st, n, &ClampMaxBackward0) : 0;
+}
+static int rec_clamp_min(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
+{
+    return rec_clamp_one(st, n, a, r, false);
+}
+static int rec_clamp_max(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
+{
+    return rec_clamp_one(st, n, a, r, true);
+}
+
 /* ------------------------------------------------------------------ unary */
 /* v is the saved input or result (see the row), g the incoming gradient. */
 #define UNARY_BW(fname, expr)                                                                  \
@@ -736,6 +782,10 @@ const TnGradRow grad_elementwise_rows[] = {
      GR_CLONE_SELF},
     {"clamp|clip", GW_TORCH | GW_METHOD | GW_INPLACE, ",min,max", 3, &ClampBackward1, 3, 2,
      rec_clamp, GR_CLONE_SELF},
+    {"clamp_min", GW_TORCH | GW_METHOD | GW_INPLACE, ",min", 2, &ClampMinBackward0, 2, 2,
+     rec_clamp_min, GR_CLONE_SELF},
+    {"clamp_max", GW_TORCH | GW_METHOD | GW_INPLACE, ",max", 2, &ClampMaxBackward0, 2, 2,
+     rec_clamp_max, GR_CLONE_SELF},
     {"zero", GW_INPLACE, "", 1, &ZeroBackward0, 0, 0, NULL, 0},
     {"fill", GW_INPLACE, ",value", 2, &FillBackward2, 0, 0, rec_fill, 0},
     {"copy", GW_INPLACE, ",src", 2, &CopyBackwards, 0, 0, NULL, 0},

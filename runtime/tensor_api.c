@@ -402,6 +402,32 @@ NATIVE(api_clamp_)
     return ret_t(op_clamp(st, SELF, lo, hi, SELF));
 }
 
+/* clamp_min(x, min) / clamp_max(x, max): clamp with one bound; which one is `upper` */
+static TnValue clamp_one(TnState *st, TnValue *a, bool upper, bool inplace, const char *fn)
+{
+    TnTensor *x = inplace ? SELF : arg_tensor(st, a[0], fn, "input");
+    TnOperand bound, none = {NULL, tn_undef()};
+    if (!x || arg_opt_operand(st, a[1], &bound, fn, upper ? "max" : "min") < 0)
+        return tn_undef();
+    return ret_t(op_clamp(st, x, upper ? none : bound, upper ? bound : none, inplace ? x : NULL));
+}
+NATIVE(api_clamp_min)
+{
+    return clamp_one(st, a, false, false, "clamp_min");
+}
+NATIVE(api_clamp_max)
+{
+    return clamp_one(st, a, true, false, "clamp_max");
+}
+NATIVE(api_clamp_min_)
+{
+    return clamp_one(st, a, false, true, "clamp_min_");
+}
+NATIVE(api_clamp_max_)
+{
+    return clamp_one(st, a, true, true, "clamp_max_");
+}
+
 NATIVE(api_where)
 {
     TnTensor *c = arg_tensor(st, a[0], "where", "condition");
@@ -1835,6 +1861,10 @@ static int tensor_contains(TnState *st, TnValue self, TnValue item)
     X(FM, "clip", api_clamp, "clip(input, min=None, max=None)") \
     X(M, "clamp_", api_clamp_, "clamp_(self, min=None, max=None)") \
     X(M, "clip_", api_clamp_, "clip_(self, min=None, max=None)") \
+    X(FM, "clamp_min", api_clamp_min, "clamp_min(input, min)") \
+    X(FM, "clamp_max", api_clamp_max, "clamp_max(input, max)") \
+    X(M, "clamp_min_", api_clamp_min_, "clamp_min_(self, min)") \
+    X(M, "clamp_max_", api_clamp_max_, "clamp_max_(self, max)") \
     X(F, "where", api_where, "where(condition, input=?, other=?)") \
     X(M, "where", api_where_method, "where(self, condition, other)") \
     X(FM, "lerp", api_lerp, "lerp(input, end, weight)") \
