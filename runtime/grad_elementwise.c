@@ -675,6 +675,7 @@ UNARY_BW(asinh_backward, DIVF(g_un_s(st, UN_SQRT, g_sbin_sq(st, 1.0, v, 1.0))))
 UNARY_BW(acosh_backward, DIVF(g_un_s(st, UN_SQRT, g_sbin_sq(st, -1.0, v, 1.0))))
 UNARY_BW(atanh_backward, DIVF(ONE_MINUS_SQ(v)))
 UNARY_BW(sigmoid_backward, sigmoid_grad(st, g, v))
+UNARY_BW(nan_to_num_backward, g_mask_s(st, g_un(st, UN_ISFINITE, v), g))
 UNARY_BW(erf_backward,
          MULF(g_bins_s(st, BOP_MUL, g_un_s(st, UN_EXP, g_sbin_sq(st, 0.0, v, -1.0)), M_2_SQRTPI)))
 UNARY_BW(erfc_backward,
@@ -733,6 +734,8 @@ UNARY_BW(erfc_backward,
 UNARY_GRADS(X)
 #undef X
 
+static TN_NODE_KIND(NanToNumBackward0, "NanToNumBackward0", nan_to_num_backward);
+
 static const TnGradRow neg_row = {"neg", 0, "", 1, &K_neg, 0, 0, NULL, 0};
 static const TnGradRow add_row = {"add", 0, "", 2, &AddBackward0, 0, 1, rec_alpha, 0};
 static const TnGradRow sub_row = {"sub", 0, "", 2, &SubBackward0, 0, 1, rec_alpha, 0};
@@ -786,6 +789,8 @@ const TnGradRow grad_elementwise_rows[] = {
      rec_clamp_min, GR_CLONE_SELF},
     {"clamp_max", GW_TORCH | GW_METHOD | GW_INPLACE, ",max", 2, &ClampMaxBackward0, 2, 2,
      rec_clamp_max, GR_CLONE_SELF},
+    {"nan_to_num", GW_TORCH | GW_METHOD | GW_INPLACE, "", 1, &NanToNumBackward0, 1, 0,
+     rec_save_in, GR_CLONE_SELF},
     {"zero", GW_INPLACE, "", 1, &ZeroBackward0, 0, 0, NULL, 0},
     {"fill", GW_INPLACE, ",value", 2, &FillBackward2, 0, 0, rec_fill, 0},
     {"copy", GW_INPLACE, ",src", 2, &CopyBackwards, 0, 0, NULL, 0},

@@ -1255,6 +1255,7 @@ NAMED_KIND(k_silu, "SiluBackward0")
 NAMED_KIND(k_lrelu, "LeakyReluBackward0")
 NAMED_KIND(k_elu, "EluBackward0")
 NAMED_KIND(k_softplus, "SoftplusBackward0")
+NAMED_KIND(k_logsigmoid, "LogSigmoidBackward0")
 NAMED_KIND(k_hardtanh, "HardtanhBackward0")
 NAMED_KIND(k_mish, "MishBackward0")
 NAMED_KIND(k_ln, "NativeLayerNormBackward0")
@@ -1280,7 +1281,7 @@ static TnNodeKind *const named_kinds[] = {
     &k_silu, &k_lrelu, &k_elu,     &k_softplus, &k_hardtanh, &k_mish, &k_ln,    &k_bn,
     &k_emb,  &k_conv,  &k_maxpool, &k_avgpool,  &k_pad,      &k_div1, &k_reflect1,
     &k_reflect2, &k_reflect3, &k_replicate1, &k_replicate2, &k_replicate3, &k_copyslices,
-    &k_bwhook, &k_reshape_alias,
+    &k_bwhook, &k_reshape_alias, &k_logsigmoid,
 };
 
 static TnValue F__named(TnState *st, TnValue *a)

@@ -3,6 +3,7 @@
  * functions trust them. */
 #include "api_args.h"
 #include "types.h"
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -428,6 +429,43 @@ NATIVE(api_clamp_max_)
     return clamp_one(st, a, true, true, "clamp_max_");
 }
 
+/* nan_to_num(input, nan=0.0, posinf=None, neginf=None): NaN and infinities replaced,
+ * infinities by the dtype's largest/lowest finite value unless given */
+static TnTensor *nan_to_num(TnState *st, TnValue *a, TnTensor *x)
+{
+    if (!x)
+        return NULL;
+    if (!DT_IS_FLOAT(x->dtype))
+        return tensor_clone(st, x);
+    double big = x->dtype == DT_FLOAT32 ? FLT_MAX : DBL_MAX, v[3] = {0.0, big, -big};
+    for (int i = 0; i < 3; i++)
+        if (!IS_UNDEF(a[1 + i]) && !IS_NONE(a[1 + i]) && arg_double(st, a[1 + i], &v[i]) < 0)
+            return NULL;
+    static const TnUnaryOp test[3] = {UN_ISNAN, UN_ISPOSINF, UN_ISNEGINF};
+    TnTensor *r = x;
+    tn_obj_incref(r);
+    for (int i = 0; i < 3 && r; i++) {
+        TnTensor *m = op_unary(st, test[i], x);
+        TnTensor *w = m ? op_where(st, m, (TnOperand){NULL, tn_float(v[i])},
+                                   (TnOperand){r, tn_undef()}) : NULL;
+        tn_obj_decref(m);
+        tn_obj_decref(r);
+        r = w;
+    }
+    return r;
+}
+NATIVE(api_nan_to_num)
+{
+    return ret_t(nan_to_num(st, a, arg_tensor(st, a[0], "nan_to_num", "input")));
+}
+NATIVE(api_nan_to_num_)
+{
+    TnTensor *r = nan_to_num(st, a, SELF);
+    int rc = r ? tensor_copy_(st, SELF, r) : -1;
+    tn_obj_decref(r);
+    return rc < 0 ? tn_undef() : tn_ref(a[0]);
+}
+
 NATIVE(api_where)
 {
     TnTensor *c = arg_tensor(st, a[0], "where", "condition");
@@ -748,8 +786,61 @@ static TnValue view_like(TnState *st, TnValue *a, bool reshape)
         return tn_undef();
     return ret_t(reshape ? op_reshape(st, SELF, nd, sizes) : op_view(st, SELF, nd, sizes));
 }
+/* t.view(dtype): the same bytes read as another dtype. With a different element size
+ * the last dim (stride 1) is rescaled, as PyTorch does. */
+static TnTensor *view_dtype(TnState *st, TnTensor *t, TnDType dt)
+{
+    int64_t os = DT_SIZE(t->dtype), ns = DT_SIZE(dt);
+    int64_t sizes[TN_MAX_DIMS], strides[TN_MAX_DIMS];
+    memcpy(sizes, t->sizes, sizeof(int64_t) * (size_t)t->ndim);
+    memcpy(strides, t->strides, sizeof(int64_t) * (size_t)t->ndim);
+    int64_t offset = t->offset;
+    if (os != ns) {
+        const char *from = tn_dtype_info[t->dtype].cname, *to = tn_dtype_info[dt].cname;
+        if (t->ndim == 0)
+            return tn_raise_ptr(st, tn_RuntimeError,
+                                "self.dim() cannot be 0 to view %s as %s (different element "
+                                "sizes)",
+                                from, to);
+        int last = t->ndim - 1;
+        if ((sizes[last] * os) % ns)
+            return tn_raise_ptr(st, tn_RuntimeError,
+                                "self.size(-1) must be divisible by %lld to view %s as %s "
+                                "(different element sizes), but got %lld",
+                                (long long)(ns / os), from, to, (long long)sizes[last]);
+        if (strides[last] != 1)
+            return tn_raise_ptr(st, tn_RuntimeError,
+                                "self.stride(-1) must be 1 to view %s as %s (different element "
+                                "sizes), but got %lld",
+                                from, to, (long long)strides[last]);
+        if ((offset * os) % ns)
+            return tn_raise_ptr(st, tn_RuntimeError,
+                                "self.storage_offset() must be divisible by %lld to view %s as "
+                                "%s (different element sizes), but got %lld",
+                                (long long)(ns / os), from, to, (long long)offset);
+        for (int d = 0; d < last; d++) {
+            if ((strides[d] * os) % ns)
+                return tn_raise_ptr(st, tn_RuntimeError,
+                                    "self.stride(%d) must be divisible by %lld to view %s as %s "
+                                    "(different element sizes), but got %lld",
+                                    d, (long long)(ns / os), from, to, (long long)strides[d]);
+            strides[d] = strides[d] * os / ns;
+        }
+        sizes[last] = sizes[last] * os / ns;
+        offset = offset * os / ns;
+    }
+    TnTensor *r = tensor_alias(st, t, t->ndim, sizes, strides, offset);
+    if (r)
+        r->dtype = dt;
+    return r;
+}
+
 NATIVE(api_view)
 {
+    TnValue *items;
+    int64_t n;
+    if (tn_seq_items(a[1], &items, &n) && n == 1 && IS_DTYPE(items[0]))
+        return ret_t(view_dtype(st, SELF, AS_DTYPE(items[0])));
     return view_like(st, a, false);
 }
 NATIVE(api_reshape_m)
@@ -1862,6 +1953,8 @@ static int tensor_contains(TnState *st, TnValue self, TnValue item)
     X(M, "clamp_", api_clamp_, "clamp_(self, min=None, max=None)") \
     X(M, "clip_", api_clamp_, "clip_(self, min=None, max=None)") \
     X(FM, "clamp_min", api_clamp_min, "clamp_min(input, min)") \
+    X(FM, "nan_to_num", api_nan_to_num, "nan_to_num(input, nan=0.0, posinf=None, neginf=None)") \
+    X(M, "nan_to_num_", api_nan_to_num_, "nan_to_num_(self, nan=0.0, posinf=None, neginf=None)") \
     X(FM, "clamp_max", api_clamp_max, "clamp_max(input, max)") \
     X(M, "clamp_min_", api_clamp_min_, "clamp_min_(self, min)") \
     X(M, "clamp_max_", api_clamp_max_, "clamp_max_(self, max)") \
