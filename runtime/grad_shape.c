@@ -448,10 +448,10 @@ BW(repeat_backward)
         shape[2 * i + 1] = insz[i];
         mask |= 1u << (2 * i);
     }
-    TnTensor *v = op_reshape(st, gout[0], 2 * k, shape);
-    TnTensor *s = v ? op_reduce(st, RED_SUM, v, mask, false, -1, 0.0) : NULL;
+    TnTensor *v = g_reshape(st, gout[0], 2 * k, shape);
+    TnTensor *s = g_sum(st, v, mask, false);
     tn_obj_decref(v);
-    gin[0] = s ? op_reshape(st, s, m->ndim, m->sizes) : NULL;
+    gin[0] = g_reshape(st, s, m->ndim, m->sizes);
     tn_obj_decref(s);
     return DONE0;
 }
@@ -470,15 +470,20 @@ static int rec_repeat(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
     return 0;
 }
 
+static int tri_backward(TnState *st, TnGradFn *n, TnTensor **gout, TnTensor **gin, bool upper)
+{
+    TnValue k = tn_int(ARG_I(n, 0));
+    gin[0] = graph_of(gout[0]) ? g_method(st, gout[0], upper ? "triu" : "tril", &k, 1)
+                               : op_tri(st, gout[0], ARG_I(n, 0), upper);
+    return DONE0;
+}
 BW(tril_backward)
 {
-    gin[0] = op_tri(st, gout[0], ARG_I(n, 0), false);
-    return DONE0;
+    return tri_backward(st, n, gout, gin, false);
 }
 BW(triu_backward)
 {
-    gin[0] = op_tri(st, gout[0], ARG_I(n, 0), true);
-    return DONE0;
+    return tri_backward(st, n, gout, gin, true);
 }
 static TN_NODE_KIND(TrilBackward0, "TrilBackward0", tril_backward);
 static TN_NODE_KIND(TriuBackward0, "TriuBackward0", triu_backward);
