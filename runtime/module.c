@@ -1530,7 +1530,9 @@ int module_init(TnState *st, TnValue nn_ns)
         dict_set_str(st, d, str_intern("Parameter"), tn_obj(&tn_parameter_type)) < 0)
         return -1;
     TnValue F = dict_get_str(d, str_intern("functional"));
-    if (IS_TYPEOF(F, &tn_namespace_type) && ns_add_methods(st, F, functional_defs) < 0) return -1;
+    if (IS_TYPEOF(F, &tn_namespace_type) &&
+        (ns_add_methods(st, F, functional_defs) < 0 || functional_init(st, F) < 0))
+        return -1;
     builtins_help_hook = module_help;
     return 0;
 }

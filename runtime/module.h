@@ -47,6 +47,10 @@ bool module_check(TnValue v);
  * exception set. */
 TN_MUST_CHECK int module_init(TnState *st, TnValue nn_ns);
 
+/* Puts the C functions of torch.nn.functional (functional.c: linear) into the namespace F.
+ * 0, or -1 with an exception set. */
+TN_MUST_CHECK int functional_init(TnState *st, TnValue F);
+
 /* help(m) for a module instance: the class docstring, the module tree and the
  * parameter counts on stdout. 1 when printed, 0 when m is not a module, -1 with
  * an exception set. */

@@ -1,0 +1,83 @@
+/* functional.c: torch.nn.functional.linear in C, since every nn.Linear call goes through it.
+ *
+ * Written in tn (stdlib/functional.tn's _linear), F.linear cost a frame, a dim() call and
+ * three attribute lookups on top of the two ops it runs: about a fifth of a Linear(16, 16)
+ * on one row. Here the common cases call the recording entry points of Tensor.t,
+ * torch.addmm and torch.matmul directly (the natives autograd_init installed, so the graph
+ * is the one PyTorch 1.13 records: AddmmBackward0 over TBackward0, or MmBackward0 without
+ * a bias), and a 1-D or N-D input with a bias goes to _linear, whose results and errors
+ * are those of the tn version.
+ */
+#include "api_args.h"
+#include "module.h"
+#include "tensor.h"
+#include "types.h"
+
+static TnValue functional_ns; /* torch.nn.functional, borrowed (namespaces live for the run) */
+static TnNativeFn t_fn, addmm_fn, matmul_fn;
+
+/* The C entry point of the native `name` in dict d (with autograd's recording), or NULL. */
+static TnNativeFn native_entry(TnDict *d, const char *name)
+{
+    TnValue f = dict_get_str(d, str_intern(name));
+    if (!IS_NATIVE(f) || !((TnNative *)AS_OBJ(f))->def->sig) return NULL;
+    return ((TnNative *)AS_OBJ(f))->def->fn;
+}
+
+/* Looked up on the first call, after autograd_init wrapped the natives. */
+static bool entries_ready(void)
+{
+    if (TN_LIKELY(addmm_fn != NULL)) return true;
+    t_fn = native_entry(tn_tensor_type.dict, "t");
+    matmul_fn = native_entry(tn_tensor_type.dict, "matmul");
+    TnNativeFn addmm = native_entry(ns_dict(tensor_api_torch_ns), "addmm");
+    if (!t_fn || !matmul_fn || !addmm) return false;
+    addmm_fn = addmm;
+    return true;
+}
+
+/* F._linear(input, weight, bias): the tn version, for the cases not handled here. */
+static TnValue linear_in_tn(TnState *st, TnValue *a)
+{
+    TnValue f = tn_getattr(st, functional_ns, str_intern("_linear"));
+    if (IS_UNDEF(f)) return f;
+    TnValue r = tn_call(st, f, a, 3, NULL, 0);
+    tn_decref(f);
+    return r;
+}
+
+/* linear(input, weight, bias=None): input @ weight.t() + bias, as PyTorch 1.13 computes it
+ * (addmm for a 2-D input with a bias, matmul without one). */
+static TnValue F_linear(TnState *st, TnValue *a)
+{
+    TnValue input = a[0], weight = a[1], bias = a[2];
+    if (!arg_tensor(st, input, "linear", "input") || !arg_tensor(st, weight, "linear", "weight") ||
+        (!IS_NONE(bias) && !arg_tensor(st, bias, "linear", "bias")))
+        return tn_undef();
+    bool fast = IS_NONE(bias) || AS_TENSOR(input)->ndim == 2;
+    if (!fast || !entries_ready()) return linear_in_tn(st, a);
+    TnValue wt = t_fn(st, &weight);
+    if (IS_UNDEF(wt)) return wt;
+    TnValue r;
+    if (IS_NONE(bias)) {
+        TnValue args[2] = {input, wt};
+        r = matmul_fn(st, args);
+    } else {
+        TnValue args[5] = {bias, input, wt, tn_int(1), tn_int(1)};
+        r = addmm_fn(st, args);
+    }
+    tn_decref(wt);
+    return r;
+}
+
+static const TnMethodDef functional_defs[] = {
+    {"linear", F_linear, "linear(input, weight, bias=None)", NULL,
+     "Applies a linear transformation to the incoming data: y = xA^T + b."},
+    {NULL},
+};
+
+int functional_init(TnState *st, TnValue F)
+{
+    functional_ns = F;
+    return ns_add_methods(st, F, functional_defs);
+}
