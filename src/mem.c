@@ -13,6 +13,7 @@
 #include "object.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifdef TN_FUZZ
 #define TN_FUZZ_ALLOC_MAX ((size_t)256 << 20)
@@ -79,11 +80,26 @@ void *tn_malloc(size_t n)
     return malloc(n ? n : 1);
 }
 
+/* glibc's calloc skips its per-thread cache (tcache) and always goes through _int_malloc,
+ * about 350 instructions, where a cached malloc plus memset is about 60. Objects, tensor
+ * headers and autograd nodes are all small zeroed blocks made and freed at every op, so
+ * small requests take the cached way; large ones keep calloc, which can hand out pages the
+ * kernel already zeroed. */
+#define SMALL_ZEROED 1024
+
 void *tn_calloc(size_t n, size_t size)
 {
     if (should_fail() || (size && n > SIZE_MAX / size) || TOO_BIG(n * size))
         return NULL;
-    return calloc(n ? n : 1, size ? size : 1);
+    size_t total = (n ? n : 1) * (size ? size : 1);
+    if (total > SMALL_ZEROED)
+        return calloc(n ? n : 1, size ? size : 1);
+    void *p = malloc(total);
+    if (!p)
+        return NULL;
+    /* p escapes here, so the compiler cannot fold malloc + memset back into calloc */
+    __asm__ volatile("" : : "r"(p) : "memory");
+    return memset(p, 0, total);
 }
 
 void *tn_realloc(void *p, size_t n)
