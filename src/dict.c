@@ -45,6 +45,8 @@ static inline int key_eq(TnState *st, TnValue a, TnValue b)
 
 /* Finds the entry for key: returns its entry number, -1 if absent (then *slot is the
  * index slot to insert at), or -2 on error. */
+uint64_t tn_dict_version_stamp;
+
 static int64_t find(TnState *st, TnDict *d, TnValue key, uint64_t h, int64_t *slot)
 {
 restart:
@@ -185,6 +187,7 @@ static int insert_new(TnState *st, TnDict *d, TnValue key, TnValue v, uint64_t h
         slot = (int64_t)i;
     }
     TnDictEntry *e = &d->entries[d->nentries];
+    d->version = ++tn_dict_version_stamp;
     e->key = tn_ref(key);
     e->value = tn_ref(v);
     e->hash = h;
@@ -202,6 +205,7 @@ static int set_hashed(TnState *st, TnDict *d, TnValue key, TnValue v, uint64_t h
         return -1;
     if (ix >= 0) {
         TnValue old = d->entries[ix].value;
+        d->version = ++tn_dict_version_stamp;
         d->entries[ix].value = tn_ref(v);
         tn_decref(old);
         return 0;
@@ -246,6 +250,7 @@ static void remove_entry(TnDict *d, int64_t ix, TnValue *key, TnValue *value)
         i = (i * 5 + perturb + 1) & mask;
     }
     d->index[i] = IX_DUMMY;
+    d->version = ++tn_dict_version_stamp;
     *key = d->entries[ix].key;
     *value = d->entries[ix].value;
     d->entries[ix].key = tn_undef();
@@ -306,6 +311,7 @@ void dict_clear(TnDict *d)
     d->entries = NULL;
     d->index = NULL;
     d->n = d->nentries = d->capentries = d->nindex = 0;
+    d->version = ++tn_dict_version_stamp;
     /* decref after the dict is consistent: a value's destructor may look at it */
     for (int64_t i = 0; i < n; i++) {
         tn_decref(entries[i].key);
@@ -319,7 +325,10 @@ void dict_clear(TnDict *d)
 static TnValue dict_alloc_type(TnState *st, TnType *type)
 {
     TnDict *d = tn_alloc_object(st, type, sizeof(TnDict));
-    return d ? tn_obj(d) : tn_undef();
+    if (!d)
+        return tn_undef();
+    d->version = ++tn_dict_version_stamp;
+    return tn_obj(d);
 }
 
 TnValue dict_new(TnState *st)

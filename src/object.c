@@ -489,7 +489,42 @@ TnValue tn_unop(TnState *st, int op, TnValue a)
 
 /* ------------------------------------------------------------ attributes */
 
-TnValue type_lookup(TnType *t, TnStr *name)
+/* type_lookup's cache: what a lookup of an interned name on a type found (a value or UNDEF),
+ * with the version of the dict of each class on the base chain at that time (0: no dict).
+ * Versions are stamps unique over all dicts and all their changes (dict.c), so an entry
+ * holds exactly while each class on the chain has the same dict, unchanged: a change to any
+ * of them, a dict replaced, or a freed type whose address is reused, is a miss. Attribute reads on instances (module.weight walks Linear, Module and
+ * object before reaching the parameter registry) and method calls look types up all the
+ * time, and a hit checks a few words instead of hashing into each dict. */
+#define LOOKUP_CACHE 1024 /* entries, a power of two */
+#define LOOKUP_DEPTH 6    /* longer base chains are not cached */
+typedef struct LookupEntry {
+    TnType *type;
+    TnStr *name;
+    TnValue value; /* borrowed from the dict that holds it */
+    int depth;
+    uint64_t versions[LOOKUP_DEPTH];
+} LookupEntry;
+static LookupEntry lookup_cache[LOOKUP_CACHE];
+
+static LookupEntry *lookup_slot(TnType *t, TnStr *name)
+{
+    uintptr_t h = ((uintptr_t)t >> 4) * 31u ^ ((uintptr_t)name >> 4);
+    return &lookup_cache[h & (LOOKUP_CACHE - 1)];
+}
+
+static bool lookup_valid(const LookupEntry *e, TnType *t, TnStr *name)
+{
+    if (e->type != t || e->name != name)
+        return false;
+    int i = 0;
+    for (; t; t = t->base, i++)
+        if (i == e->depth || (t->dict ? t->dict->version : 0) != e->versions[i])
+            return false;
+    return i == e->depth;
+}
+
+static TnValue lookup_walk(TnType *t, TnStr *name)
 {
     for (; t; t = t->base) {
         if (!t->dict)
@@ -499,6 +534,25 @@ TnValue type_lookup(TnType *t, TnStr *name)
             return v;
     }
     return tn_undef();
+}
+
+TnValue type_lookup(TnType *t, TnStr *name)
+{
+    if (!name->interned) /* a string made at run time may be freed and its address reused */
+        return lookup_walk(t, name);
+    LookupEntry *e = lookup_slot(t, name);
+    if (lookup_valid(e, t, name))
+        return e->value;
+    TnValue v = lookup_walk(t, name);
+    int depth = 0;
+    TnType *b = t;
+    for (; b && depth < LOOKUP_DEPTH; b = b->base, depth++)
+        e->versions[depth] = b->dict ? b->dict->version : 0;
+    e->type = b ? NULL : t; /* NULL: the chain is too long to cache */
+    e->name = name;
+    e->value = v;
+    e->depth = depth;
+    return v;
 }
 
 static TnValue bind(TnState *st, TnValue descr, TnValue obj, TnType *type)

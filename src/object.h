@@ -76,7 +76,10 @@ struct TnDict {
     int64_t nindex;     /* power of two */
     int32_t *index;     /* -1 empty, -2 dummy, else entry number */
     TnDictEntry *entries;
+    uint64_t version; /* a stamp unique to this dict's current contents (type_lookup's cache) */
 };
+/* Bumped into a dict's version at its creation and at every change (dict.c). */
+extern uint64_t tn_dict_version_stamp;
 
 /* A set is a dict whose values are unused (None). */
 typedef struct TnSet {
