@@ -1,5 +1,5 @@
-/* functional.c: torch.nn.functional.linear and nn.Linear's forward in C: every nn.Linear call
- * goes through them.
+/* functional.c: the calls on every small nn forward, in C: torch.nn.functional.linear,
+ * nn.Linear's forward and nn.Sequential's forward.
  *
  * Written in tn (stdlib/functional.tn's _linear), F.linear cost a frame, a dim() call and
  * three attribute lookups on top of the two ops it runs: about a fifth of a Linear(16, 16)
@@ -10,7 +10,8 @@
  * are those of the tn version. Linear.forward (F._linear_forward, installed as the method by
  * stdlib/nn_linear.tn) reads self.weight and self.bias as any attribute read would and calls
  * F.linear, as PyTorch's does, without a tn frame: together a third of the cost of a
- * Linear(16, 16) on one row was the interpreter's.
+ * Linear(16, 16) on one row was the interpreter's. Sequential.forward (F._sequential_forward)
+ * calls each child of self._modules in turn, as the tn loop did.
  */
 #include "api_args.h"
 #include "module.h"
@@ -18,7 +19,7 @@
 #include "types.h"
 
 static TnValue functional_ns; /* torch.nn.functional, borrowed (namespaces live for the run) */
-static TnStr *s_weight, *s_bias, *s_linear;
+static TnStr *s_weight, *s_bias, *s_linear, *s_modules;
 static TnNativeFn t_fn, addmm_fn, matmul_fn;
 
 /* The C entry point of the native `name` in dict d (with autograd's recording), or NULL. */
@@ -97,11 +98,43 @@ static TnValue Linear_forward(TnState *st, TnValue *a)
     return r;
 }
 
+/* Sequential.forward(self, input): input = module(input) for each module of self._modules,
+ * which (as an OrderedDict iterator) must not change size meanwhile. */
+static TnValue Sequential_forward(TnState *st, TnValue *a)
+{
+    TnValue mods = tn_getattr(st, a[0], s_modules);
+    if (IS_UNDEF(mods)) return mods;
+    if (!tn_is_dict(mods)) {
+        tn_decref(mods);
+        return tn_raise(st, tn_TypeError, "_modules must be a dict");
+    }
+    TnDict *d = AS_DICT(mods);
+    int64_t size = d->n, pos = 0;
+    TnValue x = tn_ref(a[1]), m;
+    while (!IS_UNDEF(x)) {
+        if (d->n != size) {
+            tn_decref(x);
+            x = tn_raise(st, tn_RuntimeError, "OrderedDict mutated during iteration");
+            break;
+        }
+        if (!dict_next(d, &pos, NULL, &m)) break;
+        tn_incref(m); /* a hook may drop it from the dict while it runs */
+        TnValue y = tn_call(st, m, &x, 1, NULL, 0);
+        tn_decref(m);
+        tn_decref(x);
+        x = y;
+    }
+    tn_decref(mods);
+    return x;
+}
+
 static const TnMethodDef functional_defs[] = {
     {"linear", F_linear, "linear(input, weight, bias=None)", NULL,
      "Applies a linear transformation to the incoming data: y = xA^T + b."},
     {"_linear_forward", Linear_forward, "Linear.forward(self, input)", NULL,
      "nn.Linear's forward: F.linear(input, self.weight, self.bias)."},
+    {"_sequential_forward", Sequential_forward, "Sequential.forward(self, input)", NULL,
+     "nn.Sequential's forward: each module in turn."},
     {NULL},
 };
 
@@ -111,5 +144,6 @@ int functional_init(TnState *st, TnValue F)
     s_weight = str_intern("weight");
     s_bias = str_intern("bias");
     s_linear = str_intern("linear");
+    s_modules = str_intern("_modules");
     return ns_add_methods(st, F, functional_defs);
 }
