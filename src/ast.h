@@ -127,7 +127,21 @@ typedef enum {
  * minus (which folds it into INT64_MIN); resolve.c rejects it anywhere else. */
 #define AST_INT_NEEDS_MINUS 1
 
+/* The evaluator's handler for a node (eval.c, quick.c): chosen on the node's first run
+ * from its kind and shape, so running a node is one indirect call and the hot shapes
+ * (int arithmetic on locals and constants, local stores, calls of global functions)
+ * get handlers that skip the general dispatch. NULL until then. */
+struct TnState;
+struct TnFrameInfo;
+struct TnValue;
+typedef struct TnValue (*TnEvalFn)(struct TnState *, struct TnFrameInfo *, TnAst *);
+typedef int (*TnExecFn)(struct TnState *, struct TnFrameInfo *, TnAst *);
+
 struct TnAst {
+    union {
+        TnEvalFn ev; /* expressions */
+        TnExecFn ex; /* statements: returns an ExecStatus (eval.c) */
+    } run;
     uint8_t kind;  /* TnAstKind */
     uint8_t op;    /* operator / param kind / conversion */
     uint8_t scope; /* TnScopeKind for AST_NAME */

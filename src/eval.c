@@ -10,6 +10,7 @@
 #include "exc.h"
 #include "format.h"
 #include "interp.h"
+#include "quick.h"
 #include "types.h"
 #include <math.h>
 #include <pthread.h>
@@ -19,7 +20,11 @@
 
 typedef enum { EX_OK, EX_BREAK, EX_CONTINUE, EX_RETURN, EX_ERROR } ExecStatus;
 
-static TnValue eval(TnState *st, TnFrameInfo *f, TnAst *n);
+/* Every expression runs through its node's handler (quick.h). */
+static inline TnValue eval(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    return eval_expr(st, f, n);
+}
 static ExecStatus exec_block(TnState *st, TnFrameInfo *f, TnNodeList *body);
 static int assign(TnState *st, TnFrameInfo *f, TnAst *target, TnValue v);
 
@@ -232,8 +237,6 @@ static TnAst binding_name(TnAst *n)
     return tmp;
 }
 
-static TnValue eval_binop(TnState *st, TnFrameInfo *f, TnAst *n);
-
 /* Globals read as call targets and operands skip the general dispatch. */
 static __attribute__((noinline)) TnValue operand_slow(TnState *st, TnFrameInfo *f, TnAst *n)
 {
@@ -259,8 +262,6 @@ static inline __attribute__((always_inline)) TnValue operand(TnState *st, TnFram
         if (n->scope == SCOPE_LOCAL && TN_LIKELY(!IS_UNDEF(f->slots[n->slot])))
             return tn_ref(f->slots[n->slot]);
         return operand_slow(st, f, n);
-    case AST_BINOP: /* nested arithmetic, as in (s + i * 7) % m */
-        return eval_binop(st, f, n);
     default:
         return eval(st, f, n);
     }
@@ -611,7 +612,10 @@ static bool direct_callable(TnFunction *fn, TnAst *n, bool has_self)
     return true;
 }
 
-static TnValue call_direct(TnState *st, TnFrameInfo *f, TnAst *n, TnFunction *fn, TnValue self)
+static inline __attribute__((always_inline)) TnValue frame_run(TnState *st, TnFunction *fn,
+                                                                TnValue *slots);
+
+static inline __attribute__((always_inline)) TnValue call_direct(TnState *st, TnFrameInfo *f, TnAst *n, TnFunction *fn, TnValue self)
 {
     int nslots = fn->scope->nslots;
     TnValue small[16];
@@ -634,7 +638,7 @@ static TnValue call_direct(TnState *st, TnFrameInfo *f, TnAst *n, TnFunction *fn
     }
     for (int i = k; i < nslots; i++)
         slots[i] = tn_undef();
-    TnValue r = function_run(st, fn, slots);
+    TnValue r = frame_run(st, fn, slots);
     if (slots != small)
         tn_free(slots);
     return r;
@@ -656,8 +660,7 @@ static __attribute__((noinline)) TnValue eval_call(TnState *st, TnFrameInfo *f, 
             g->entries[ix].key.u.o == (TnObject *)callee->cache) {
             TnValue fn = g->entries[ix].value;
             if (IS_FUNCTION(fn) && n->cache == AS_FUNCTION(fn)->scope) {
-                if (POLL_INTERRUPT(st))
-                    return tn_undef();
+                /* (frame_run polls Ctrl-C) */
                 tn_incref(fn); /* the call may rebind the global */
                 TnValue r = call_direct(st, f, n, AS_FUNCTION(fn), tn_undef());
                 tn_decref(fn);
@@ -1085,7 +1088,8 @@ static TnValue apply_decorators(TnState *st, TnFrameInfo *f, TnNodeList *decos, 
     return v;
 }
 
-TnValue eval_function_body(TnState *st, TnFrameInfo *f, TnFunction *fn)
+/* Runs a function body in a prepared frame: the return value or UNDEF. */
+static inline TnValue eval_function_body(TnState *st, TnFrameInfo *f, TnFunction *fn)
 {
     if (fn->node->kind == AST_LAMBDA) {
         TnValue v = eval(st, f, fn->node->a);
@@ -1105,6 +1109,68 @@ TnValue eval_function_body(TnState *st, TnFrameInfo *f, TnFunction *fn)
     if (s == EX_RETURN)
         return f->retval;
     return tn_none();
+}
+
+/* ---------------------------------------------------------------- frames */
+
+/* Cells for the parameters and locals inner functions capture, and the closure's
+ * free variables: -1 on error. */
+static __attribute__((noinline)) int frame_cells(TnState *st, TnFunction *fn, TnValue *slots)
+{
+    TnScope *sc = fn->scope;
+    for (int i = 0; i < sc->ncells; i++) {
+        int s = sc->cell_slots[i];
+        TnValue c = cell_new(st, slots[s]);
+        if (IS_UNDEF(c))
+            return -1;
+        tn_decref(slots[s]);
+        slots[s] = c;
+    }
+    for (int i = 0; i < sc->nfree; i++) {
+        tn_obj_incref(fn->closure[i]);
+        slots[sc->free_slots[i]] = tn_obj(fn->closure[i]);
+    }
+    return 0;
+}
+
+/* Runs fn over slots whose parameters are bound (the rest UNDEF); releases the
+ * slots' references. Inlined into the call handlers, so a call of a user function
+ * is one C call deep until its body runs. */
+static inline __attribute__((always_inline)) TnValue frame_run(TnState *st, TnFunction *fn,
+                                                                TnValue *slots)
+{
+    TnScope *sc = fn->scope;
+    int nslots = sc->nslots;
+    TnValue result = tn_undef();
+    if (TN_UNLIKELY(++st->depth > st->recursion_limit || !eval_stack_ok())) {
+        tn_raise(st, tn_RecursionError, "maximum recursion depth exceeded");
+        goto done;
+    }
+    /* natives calling back (sorted's key, map, hooks) pass no evaluator poll: check here */
+    if (tn_poll_interrupt(st) < 0)
+        goto done;
+    if (TN_UNLIKELY(sc->ncells || sc->nfree) && frame_cells(st, fn, slots) < 0)
+        goto done;
+    TnFrameInfo f = {.prev = st->frame,
+                     .slots = slots,
+                     .func = fn,
+                     .globals = fn->globals,
+                     .arena = fn->arena,
+                     .name = fn->name->data,
+                     .retval = tn_undef()};
+    st->frame = &f;
+    result = eval_function_body(st, &f, fn);
+    st->frame = f.prev;
+done:
+    st->depth--;
+    for (int i = 0; i < nslots; i++)
+        tn_decref(slots[i]);
+    return result;
+}
+
+TnValue function_run(TnState *st, TnFunction *fn, TnValue *slots)
+{
+    return frame_run(st, fn, slots);
 }
 
 /* --------------------------------------------------------------- classes */
@@ -1275,6 +1341,21 @@ static __attribute__((noinline)) TnValue eval_index(TnState *st, TnFrameInfo *f,
 
 static __attribute__((noinline)) TnValue eval_compare(TnState *st, TnFrameInfo *f, TnAst *n)
 {
+    return eval_compare_general(st, f, n);
+}
+
+TnValue eval_compare_values(TnState *st, TnFrameInfo *f, TnAst *n, TnValue a, TnValue b)
+{
+    TnValue r = compare(st, n->cmpops[0], a, b);
+    tn_decref(a);
+    tn_decref(b);
+    if (IS_UNDEF(r))
+        eval_record(st, f, n);
+    return r;
+}
+
+TnValue eval_compare_general(TnState *st, TnFrameInfo *f, TnAst *n)
+{
     TnValue left = operand(st, f, n->items.items[0]);
     if (IS_UNDEF(left))
         return left;
@@ -1385,8 +1466,6 @@ static inline TnValue int_leaf(const TnFrameInfo *f, const TnAst *n)
     return tn_undef();
 }
 
-static __attribute__((noinline)) TnValue eval_binop_general(TnState *st, TnFrameInfo *f, TnAst *n);
-
 /* Two int leaves are finished here, in a small frame with no reference counting;
  * everything else goes to the general path. */
 EVAL_FN eval_binop(TnState *st, TnFrameInfo *f, TnAst *n)
@@ -1401,7 +1480,17 @@ EVAL_FN eval_binop(TnState *st, TnFrameInfo *f, TnAst *n)
     return eval_binop_general(st, f, n);
 }
 
-static TnValue eval_binop_general(TnState *st, TnFrameInfo *f, TnAst *n)
+TnValue eval_binop_values(TnState *st, TnFrameInfo *f, TnAst *n, TnValue a, TnValue b)
+{
+    TnValue r = binop(st, n->op, a, b, false);
+    tn_decref(a);
+    tn_decref(b);
+    if (IS_UNDEF(r))
+        eval_record(st, f, n);
+    return r;
+}
+
+TnValue eval_binop_general(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     TnValue a = operand(st, f, n->a);
     if (IS_UNDEF(a))
@@ -1456,34 +1545,16 @@ EVAL_FN eval_andor(TnState *st, TnFrameInfo *f, TnAst *n)
     return eval(st, f, n->b);
 }
 
-/* Truth of a condition: 1, 0 or -1 on error. A comparison of two ints (the usual
- * loop and branch test) is decided here without making a bool value. */
+/* Truth of a condition: 1, 0 or -1 on error. Comparisons give bools, which need
+ * neither a call nor a release. */
 static inline int condition(TnState *st, TnFrameInfo *f, TnAst *c)
 {
-    if (c->kind == AST_COMPARE && c->items.n == 2 && c->cmpops[0] <= CMP_GE) {
-        TnAst *l = c->items.items[0], *r = c->items.items[1];
-        TnValue a = l->kind == AST_INT ? tn_int(l->ival)
-                    : (l->kind == AST_NAME && l->scope == SCOPE_LOCAL) ? f->slots[l->slot]
-                                                                         : tn_undef();
-        TnValue b = r->kind == AST_INT ? tn_int(r->ival)
-                    : (r->kind == AST_NAME && r->scope == SCOPE_LOCAL) ? f->slots[r->slot]
-                                                                         : tn_undef();
-        if (a.tag == V_INT && b.tag == V_INT) {
-            int64_t x = a.u.i, y = b.u.i;
-            switch (c->cmpops[0]) {
-            case CMP_LT: return x < y;
-            case CMP_LE: return x <= y;
-            case CMP_EQ: return x == y;
-            case CMP_NE: return x != y;
-            case CMP_GT: return x > y;
-            default: return x >= y;
-            }
-        }
-    }
     TnValue v = eval(st, f, c);
+    if (TN_LIKELY(v.tag == V_BOOL))
+        return (int)v.u.i;
     if (IS_UNDEF(v))
         return -1;
-    int t = v.tag == V_BOOL ? (int)v.u.i : tn_truthy(st, v);
+    int t = tn_truthy(st, v);
     tn_decref(v);
     return t;
 }
@@ -1508,7 +1579,8 @@ EVAL_FN eval_bad(TnState *st, TnFrameInfo *f, TnAst *n)
     return tn_raise(st, tn_SystemExit, "internal error: cannot evaluate node kind %d", n->kind);
 }
 
-static TnValue eval(TnState *st, TnFrameInfo *f, TnAst *n)
+/* The handler of every kind without a more specific one below. */
+static TnValue eval_kind(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     switch ((TnAstKind)n->kind) {
     case AST_INT:
@@ -1567,6 +1639,55 @@ static TnValue eval(TnState *st, TnFrameInfo *f, TnAst *n)
         return eval_index(st, f, n);
     default:
         return eval_bad(st, f, n);
+    }
+}
+
+/* Handlers for the leaves, chosen by eval_choose. */
+EVAL_FN eval_int(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    return tn_int(n->ival);
+}
+
+EVAL_FN eval_float(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    return tn_float(n->fval);
+}
+
+EVAL_FN eval_local(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    TnValue v = f->slots[n->slot];
+    if (TN_UNLIKELY(IS_UNDEF(v)))
+        return eval_name(st, f, n);
+    tn_incref(v);
+    return v;
+}
+
+TnEvalFn eval_choose(TnAst *n)
+{
+    TnEvalFn q = NULL;
+    switch ((TnAstKind)n->kind) {
+    case AST_INT:
+        return eval_int;
+    case AST_FLOAT:
+        return eval_float;
+    case AST_NAME:
+        return n->scope == SCOPE_LOCAL ? eval_local : eval_name;
+    case AST_ATTR:
+        return eval_attr;
+    case AST_SUBSCRIPT:
+        return eval_subscript;
+    case AST_CALL:
+        return eval_call;
+    case AST_BINOP:
+        q = quick_binop(n);
+        return q ? q : eval_binop;
+    case AST_COMPARE:
+        q = quick_compare(n);
+        return q ? q : eval_compare;
+    case AST_UNARY:
+        return eval_unary;
+    default:
+        return eval_kind;
     }
 }
 
@@ -1781,11 +1902,16 @@ static ExecStatus exec_augassign(TnState *st, TnFrameInfo *f, TnAst *n)
 /* ------------------------------------------------------------ statements */
 
 static ExecStatus exec_stmt(TnState *st, TnFrameInfo *f, TnAst *n);
+static TnExecFn exec_choose(TnAst *n);
 
+/* Runs statements through their handlers, chosen on first run like expressions'. */
 static ExecStatus exec_block(TnState *st, TnFrameInfo *f, TnNodeList *body)
 {
     for (int i = 0; i < body->n; i++) {
-        ExecStatus s = exec_stmt(st, f, body->items[i]);
+        TnAst *n = body->items[i];
+        if (TN_UNLIKELY(!n->run.ex))
+            n->run.ex = exec_choose(n);
+        int s = n->run.ex(st, f, n);
         if (s != EX_OK)
             return s;
     }
@@ -2346,6 +2472,108 @@ static ExecStatus exec_stmt(TnState *st, TnFrameInfo *f, TnAst *n)
     if (s == EX_ERROR)
         eval_record(st, f, n);
     return s;
+}
+
+/* ------------------------------------------------- statement handlers */
+
+/* The common statements get handlers without exec_stmt's dispatch; each records
+ * the traceback line on error where exec_stmt would. */
+
+static int exec_assign_local(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    TnValue v = eval(st, f, n->a);
+    if (IS_UNDEF(v)) {
+        eval_record(st, f, n);
+        return EX_ERROR;
+    }
+    TnValue *slot = &f->slots[n->items.items[0]->slot];
+    TnValue old = *slot;
+    *slot = v;
+    tn_decref(old);
+    return EX_OK;
+}
+
+static int exec_expr(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    TnValue v = eval(st, f, n->a);
+    if (IS_UNDEF(v)) {
+        eval_record(st, f, n);
+        return EX_ERROR;
+    }
+    ExecStatus s = f->echo ? echo_value(st, v) : EX_OK;
+    tn_decref(v);
+    if (s == EX_ERROR)
+        eval_record(st, f, n);
+    return s;
+}
+
+static int exec_return(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    if (!n->a) {
+        f->retval = tn_none();
+        return EX_RETURN;
+    }
+    TnValue v = eval(st, f, n->a);
+    if (IS_UNDEF(v)) {
+        eval_record(st, f, n);
+        return EX_ERROR;
+    }
+    f->retval = v;
+    return EX_RETURN;
+}
+
+static int exec_augassign_stmt(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    ExecStatus s = exec_augassign(st, f, n);
+    if (s == EX_ERROR)
+        eval_record(st, f, n);
+    return s;
+}
+
+static int exec_if_stmt(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    return exec_if(st, f, n);
+}
+
+static int exec_while_stmt(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    return exec_while(st, f, n);
+}
+
+static int exec_pass(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    return EX_OK;
+}
+
+static int exec_any(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    return exec_stmt(st, f, n);
+}
+
+static TnExecFn exec_choose(TnAst *n)
+{
+    switch ((TnAstKind)n->kind) {
+    case AST_ASSIGN: {
+        TnAst *t = n->items.items[0];
+        if (n->items.n == 1 && t->kind == AST_NAME && t->scope == SCOPE_LOCAL)
+            return exec_assign_local;
+        return exec_any;
+    }
+    case AST_EXPR:
+        return exec_expr;
+    case AST_RETURN:
+        return exec_return;
+    case AST_AUGASSIGN:
+        return exec_augassign_stmt;
+    case AST_IF:
+        return exec_if_stmt;
+    case AST_WHILE:
+        return exec_while_stmt;
+    case AST_PASS:
+        return exec_pass;
+    default:
+        return exec_any;
+    }
 }
 
 /* ---------------------------------------------------------- entry points */

@@ -183,49 +183,6 @@ static int bind_args(TnState *st, TnFunction *fn, TnValue *slots, TnValue self,
     return 0;
 }
 
-/* Runs fn over slots whose parameters are bound (the rest UNDEF); releases the
- * slots' references. Cells and free variables are set up here. */
-TnValue function_run(TnState *st, TnFunction *fn, TnValue *slots)
-{
-    TnScope *sc = fn->scope;
-    int nslots = sc->nslots;
-    TnValue result = tn_undef();
-    if (TN_UNLIKELY(++st->depth > st->recursion_limit || !eval_stack_ok())) {
-        tn_raise(st, tn_RecursionError, "maximum recursion depth exceeded");
-        goto done;
-    }
-    /* natives calling back (sorted's key, map, hooks) pass no evaluator poll: check here */
-    if (tn_poll_interrupt(st) < 0)
-        goto done;
-    for (int i = 0; i < sc->ncells; i++) {
-        int s = sc->cell_slots[i];
-        TnValue c = cell_new(st, slots[s]);
-        if (IS_UNDEF(c))
-            goto done;
-        tn_decref(slots[s]);
-        slots[s] = c;
-    }
-    for (int i = 0; i < sc->nfree; i++) {
-        tn_obj_incref(fn->closure[i]);
-        slots[sc->free_slots[i]] = tn_obj(fn->closure[i]);
-    }
-    TnFrameInfo f = {.prev = st->frame,
-                     .slots = slots,
-                     .func = fn,
-                     .globals = fn->globals,
-                     .arena = fn->arena,
-                     .name = fn->name->data,
-                     .retval = tn_undef()};
-    st->frame = &f;
-    result = eval_function_body(st, &f, fn);
-    st->frame = f.prev;
-done:
-    st->depth--;
-    for (int i = 0; i < nslots; i++)
-        tn_decref(slots[i]);
-    return result;
-}
-
 TnValue function_call(TnState *st, TnFunction *fn, TnValue self, const TnValue *args, int nargs,
                       TnStr *const *kwnames, int nkw)
 {

@@ -89,8 +89,6 @@ TN_MUST_CHECK TnValue class_new(TnState *st, TnStr *name, TnType *base, TnDict *
 TN_MUST_CHECK TnValue super_new(TnState *st, TnType *cls, TnValue self);
 
 /* eval.c */
-/* Runs a function body in a prepared frame: the return value or UNDEF. */
-TN_MUST_CHECK TnValue eval_function_body(TnState *st, TnFrameInfo *f, TnFunction *fn);
 /* Records a traceback entry for the node in the frame (once per frame). */
 void eval_record(TnState *st, TnFrameInfo *f, TnAst *at);
 TN_MUST_CHECK int eval_check_stack(TnState *st);
