@@ -393,6 +393,7 @@ static int cls_setattr(TnState *st, TnValue self, TnStr *name, TnValue v)
 static void class_dealloc(TnObject *o)
 {
     TnType *t = (TnType *)o;
+    tn_type_epoch++; /* a new type may get this address */
     tn_obj_decref(t->dict);
     tn_obj_decref(t->name_str);
     tn_decref(t->doc);
@@ -428,6 +429,7 @@ TnValue class_new(TnState *st, TnStr *name, TnType *base, TnDict *ns)
         tn_obj_incref(base);
     t->dict = ns;
     tn_obj_incref(ns);
+    tn_dict_adopt_type_attrs(ns);
     t->flags = TN_TYPE_HEAP | TN_TYPE_BASETYPE | (base->flags & TN_TYPE_HAS_DICT);
     if (!(base->flags & TN_TYPE_HAS_DICT) && base == &tn_object_type)
         t->flags |= TN_TYPE_HAS_DICT;

@@ -203,6 +203,8 @@ static int set_hashed(TnState *st, TnDict *d, TnValue key, TnValue v, uint64_t h
     int64_t ix = find(st, d, key, h, &slot);
     if (ix == -2)
         return -1;
+    if (TN_UNLIKELY(d->type_attrs))
+        tn_type_epoch++;
     if (ix >= 0) {
         TnValue old = d->entries[ix].value;
         d->version = ++tn_dict_version_stamp;
@@ -251,6 +253,8 @@ static void remove_entry(TnDict *d, int64_t ix, TnValue *key, TnValue *value)
     }
     d->index[i] = IX_DUMMY;
     d->version = ++tn_dict_version_stamp;
+    if (TN_UNLIKELY(d->type_attrs))
+        tn_type_epoch++;
     *key = d->entries[ix].key;
     *value = d->entries[ix].value;
     d->entries[ix].key = tn_undef();
@@ -308,6 +312,8 @@ void dict_clear(TnDict *d)
 {
     TnDictEntry *entries = d->entries;
     int64_t n = d->nentries;
+    if (TN_UNLIKELY(d->type_attrs))
+        tn_type_epoch++;
     d->entries = NULL;
     d->index = NULL;
     d->n = d->nentries = d->capentries = d->nindex = 0;

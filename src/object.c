@@ -489,6 +489,10 @@ TnValue tn_unop(TnState *st, int op, TnValue a)
 
 /* ------------------------------------------------------------ attributes */
 
+/* Counts changes to any type's attributes and types going away (attr_cache.c's
+ * inline caches hold an answer only while it is unchanged). */
+uint64_t tn_type_epoch = 1;
+
 /* type_lookup's cache: what a lookup of an interned name on a type found (a value or UNDEF),
  * with the version of the dict of each class on the base chain at that time (0: no dict).
  * Versions are stamps unique over all dicts and all their changes (dict.c), so an entry
@@ -700,6 +704,7 @@ int tn_generic_setattr(TnState *st, TnValue obj, TnStr *name, TnValue v)
             if (IS_UNDEF(d))
                 return -1;
             t->dict = AS_DICT(d);
+            tn_dict_adopt_type_attrs(t->dict);
         }
         if (!IS_UNDEF(v))
             return dict_set_str(st, t->dict, name, v);
@@ -1341,6 +1346,7 @@ int type_ready(TnState *st, TnType *t)
             return -1;
         t->dict = AS_DICT(d);
     }
+    tn_dict_adopt_type_attrs(t->dict);
     for (const TnMethodDef *m = t->methods; m && m->name; m++) {
         TnValue f = native_new(st, m, tn_obj(t));
         if (IS_UNDEF(f))
@@ -1460,6 +1466,7 @@ static TnValue type_call(TnState *st, TnValue self, const TnValue *args, int nar
 static void type_dealloc(TnObject *o)
 {
     TnType *t = (TnType *)o;
+    tn_type_epoch++; /* a new type may get this address */
     if (t->flags & TN_TYPE_HEAP) {
         tn_obj_decref(t->dict);
         tn_obj_decref(t->name_str);

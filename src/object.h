@@ -77,9 +77,21 @@ struct TnDict {
     int32_t *index;     /* -1 empty, -2 dummy, else entry number */
     TnDictEntry *entries;
     uint64_t version; /* a stamp unique to this dict's current contents (type_lookup's cache) */
+    bool type_attrs;    /* a type's attribute dict: every change bumps tn_type_epoch */
 };
 /* Bumped into a dict's version at its creation and at every change (dict.c). */
 extern uint64_t tn_dict_version_stamp;
+
+/* Counts changes to any type's attributes (and types going away): type_lookup's cache
+ * holds an answer only while the epoch it was found in is current. */
+extern uint64_t tn_type_epoch;
+
+/* Makes d the attribute dict of a type (see type_attrs). */
+static inline void tn_dict_adopt_type_attrs(TnDict *d)
+{
+    d->type_attrs = true;
+    tn_type_epoch++;
+}
 
 /* A set is a dict whose values are unused (None). */
 typedef struct TnSet {
