@@ -158,6 +158,14 @@ struct TnAst {
     double fval;
     void *cache;       /* interned TnStr* of str (names/attrs), filled by the resolver */
     TnScope *scope_info; /* AST_DEF/AST_LAMBDA/AST_CLASS/comprehensions/AST_MODULE */
+    /* attr_cache.c's inline cache for AST_ATTR and method-call AST_CALL nodes: what the
+     * last lookup found for instances of `type` while tn_type_epoch was `epoch`. */
+    struct {
+        const void *type;
+        uint64_t epoch;
+        void *method;  /* method calls: the class's function, called directly */
+        int64_t index; /* attribute reads/writes: the entry in the instance dict, + 1 */
+    } ic;
 };
 
 /* Result of parsing: either a module, "incomplete" (the input ended inside a

@@ -9,6 +9,7 @@
  */
 #include "exc.h"
 #include "format.h"
+#include "attr_cache.h"
 #include "interp.h"
 #include "quick.h"
 #include "types.h"
@@ -25,7 +26,8 @@ static inline TnValue eval(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     return eval_expr(st, f, n);
 }
-static ExecStatus exec_block(TnState *st, TnFrameInfo *f, TnNodeList *body);
+static inline __attribute__((always_inline)) ExecStatus exec_block(TnState *st, TnFrameInfo *f,
+                                                                    TnNodeList *body);
 static int assign(TnState *st, TnFrameInfo *f, TnAst *target, TnValue v);
 
 /* Interned names the evaluator uses (filled by eval_names_init). */
@@ -691,6 +693,16 @@ static __attribute__((noinline)) TnValue eval_call_general(TnState *st, TnFrameI
         TnValue obj = eval(st, f, callee->a);
         if (IS_UNDEF(obj))
             return obj;
+        TnFunction *cached = attr_cache_method(n, obj);
+        if (cached) {
+            tn_obj_incref(cached); /* the call may rebind the class attribute */
+            result = call_direct(st, f, n, cached, obj);
+            tn_obj_decref(cached);
+            tn_decref(obj);
+            if (IS_UNDEF(result))
+                eval_record(st, f, n);
+            return result;
+        }
         TnType *t = tn_type_of(obj);
         TnValue m = tn_undef();
         if (!t->getattr && t != &tn_type_type && t != &tn_super_type) {
@@ -706,6 +718,7 @@ static __attribute__((noinline)) TnValue eval_call_general(TnState *st, TnFrameI
             }
         }
         if (!IS_UNDEF(m) && IS_FUNCTION(m) && direct_callable(AS_FUNCTION(m), n, true)) {
+            attr_cache_method_fill(n, obj, AS_FUNCTION(m));
             tn_incref(m);
             result = call_direct(st, f, n, AS_FUNCTION(m), obj);
             tn_decref(m);
@@ -1089,7 +1102,7 @@ static TnValue apply_decorators(TnState *st, TnFrameInfo *f, TnNodeList *decos, 
 }
 
 /* Runs a function body in a prepared frame: the return value or UNDEF. */
-static inline TnValue eval_function_body(TnState *st, TnFrameInfo *f, TnFunction *fn)
+static inline __attribute__((always_inline)) TnValue eval_function_body(TnState *st, TnFrameInfo *f, TnFunction *fn)
 {
     if (fn->node->kind == AST_LAMBDA) {
         TnValue v = eval(st, f, fn->node->a);
@@ -1151,13 +1164,18 @@ static inline __attribute__((always_inline)) TnValue frame_run(TnState *st, TnFu
         goto done;
     if (TN_UNLIKELY(sc->ncells || sc->nfree) && frame_cells(st, fn, slots) < 0)
         goto done;
-    TnFrameInfo f = {.prev = st->frame,
-                     .slots = slots,
-                     .func = fn,
-                     .globals = fn->globals,
-                     .arena = fn->arena,
-                     .name = fn->name->data,
-                     .retval = tn_undef()};
+    /* field by field: an initializer would zero the whole struct first */
+    TnFrameInfo f;
+    f.prev = st->frame;
+    f.slots = slots;
+    f.func = fn;
+    f.globals = fn->globals;
+    f.locals_dict = NULL;
+    f.arena = fn->arena;
+    f.name = fn->name->data;
+    f.retval.tag = V_UNDEF;
+    f.tb_recorded = false;
+    f.echo = false;
     st->frame = &f;
     result = eval_function_body(st, &f, fn);
     st->frame = f.prev;
@@ -1419,7 +1437,12 @@ EVAL_FN eval_attr(TnState *st, TnFrameInfo *f, TnAst *n)
     TnValue a = eval(st, f, n->a);
     if (IS_UNDEF(a))
         return a;
-    TnValue r = tn_getattr(st, a, n->cache);
+    TnValue r;
+    if (attr_cache_get(n, a, &r)) {
+        tn_decref(a);
+        return r;
+    }
+    r = tn_getattr(st, a, n->cache);
     tn_decref(a);
     if (IS_UNDEF(r))
         eval_record(st, f, n);
@@ -1753,7 +1776,7 @@ static int assign(TnState *st, TnFrameInfo *f, TnAst *target, TnValue v)
             tn_decref(v);
             return -1;
         }
-        rc = tn_setattr(st, obj, target->cache, v);
+        rc = attr_cache_set(target, obj, v) ? 0 : tn_setattr(st, obj, target->cache, v);
         tn_decref(obj);
         tn_decref(v);
         if (rc < 0)
@@ -1904,8 +1927,9 @@ static ExecStatus exec_augassign(TnState *st, TnFrameInfo *f, TnAst *n)
 static ExecStatus exec_stmt(TnState *st, TnFrameInfo *f, TnAst *n);
 static TnExecFn exec_choose(TnAst *n);
 
-/* Runs statements through their handlers, chosen on first run like expressions'. */
-static ExecStatus exec_block(TnState *st, TnFrameInfo *f, TnNodeList *body)
+/* Runs statements through their handlers, chosen on first run like expressions'.
+ * Inlined: blocks are short, and a call per block was a tenth of a function call. */
+static inline __attribute__((always_inline)) ExecStatus exec_block(TnState *st, TnFrameInfo *f, TnNodeList *body)
 {
     for (int i = 0; i < body->n; i++) {
         TnAst *n = body->items[i];
@@ -2493,6 +2517,76 @@ static int exec_assign_local(TnState *st, TnFrameInfo *f, TnAst *n)
     return EX_OK;
 }
 
+static int exec_augassign_stmt(TnState *st, TnFrameInfo *f, TnAst *n);
+
+/* `o.x = expr`: the value first, then the object, as Python evaluates them. */
+static int exec_assign_attr(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    TnAst *t = n->items.items[0];
+    TnValue v = eval(st, f, n->a);
+    if (IS_UNDEF(v)) {
+        eval_record(st, f, n);
+        return EX_ERROR;
+    }
+    TnValue obj = eval(st, f, t->a);
+    if (IS_UNDEF(obj)) {
+        tn_decref(v);
+        eval_record(st, f, n);
+        return EX_ERROR;
+    }
+    int rc = attr_cache_set(t, obj, v) ? 0 : tn_setattr(st, obj, t->cache, v);
+    tn_decref(obj);
+    tn_decref(v);
+    if (rc < 0) {
+        eval_record(st, f, t);
+        return EX_ERROR;
+    }
+    return EX_OK;
+}
+
+/* `x op= expr` on a local: ints in place, anything else through the in-place operator. */
+static int exec_augassign_local(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    TnValue *slot = &f->slots[n->a->slot];
+    TnValue cur = *slot;
+    if (TN_UNLIKELY(IS_UNDEF(cur)))
+        return exec_augassign_stmt(st, f, n); /* raises UnboundLocalError */
+    TnValue leaf = int_leaf(f, n->b); /* `i += 1` without a call for the 1 */
+    if (cur.tag == V_INT && leaf.tag == V_INT) {
+        bool done;
+        TnValue r = int_binop_fast(n->op, cur.u.i, leaf.u.i, &done);
+        if (done) {
+            *slot = r;
+            return EX_OK;
+        }
+    }
+    /* the right side cannot rebind the local (a nested function's write would make it
+     * a cell), so cur stays owned by the slot while it runs */
+    TnValue rhs = eval(st, f, n->b);
+    if (IS_UNDEF(rhs)) {
+        eval_record(st, f, n);
+        return EX_ERROR;
+    }
+    TnValue r;
+    if (cur.tag == V_INT && rhs.tag == V_INT) {
+        bool done;
+        r = int_binop_fast(n->op, cur.u.i, rhs.u.i, &done);
+        if (done) {
+            *slot = r;
+            return EX_OK;
+        }
+    }
+    r = binop(st, n->op, cur, rhs, true);
+    tn_decref(rhs);
+    if (IS_UNDEF(r)) {
+        eval_record(st, f, n);
+        return EX_ERROR;
+    }
+    *slot = r;
+    tn_decref(cur);
+    return EX_OK;
+}
+
 static int exec_expr(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     TnValue v = eval(st, f, n->a);
@@ -2557,6 +2651,8 @@ static TnExecFn exec_choose(TnAst *n)
         TnAst *t = n->items.items[0];
         if (n->items.n == 1 && t->kind == AST_NAME && t->scope == SCOPE_LOCAL)
             return exec_assign_local;
+        if (n->items.n == 1 && t->kind == AST_ATTR)
+            return exec_assign_attr;
         return exec_any;
     }
     case AST_EXPR:
@@ -2564,6 +2660,8 @@ static TnExecFn exec_choose(TnAst *n)
     case AST_RETURN:
         return exec_return;
     case AST_AUGASSIGN:
+        if (n->a->kind == AST_NAME && n->a->scope == SCOPE_LOCAL)
+            return exec_augassign_local;
         return exec_augassign_stmt;
     case AST_IF:
         return exec_if_stmt;
