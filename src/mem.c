@@ -73,6 +73,17 @@ static bool should_fail(void)
     return nalloc == fail_at || (fail_all && nalloc > fail_at);
 }
 
+bool tn_recycling_ok(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+    return false;
+#else
+    if (TN_UNLIKELY(fail_at == -2))
+        read_env();
+    return fail_at < 0;
+#endif
+}
+
 void *tn_malloc(size_t n)
 {
     if (should_fail() || TOO_BIG(n))

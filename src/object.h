@@ -321,6 +321,10 @@ void *tn_malloc(size_t n);
 void *tn_calloc(size_t n, size_t size);
 void *tn_realloc(void *p, size_t n);
 void tn_free(void *p);
+/* Whether freed objects may be kept for reuse (free lists): not under AddressSanitizer,
+ * which must see every use after free, nor while allocations are being counted or
+ * made to fail (TN_FAIL_ALLOC, TN_ALLOC_COUNT), whose counts must not depend on it. */
+bool tn_recycling_ok(void);
 /* Allocates a zeroed object of `size` bytes with refcnt 1 and the given type;
  * raises MemoryError and returns NULL on failure. */
 void *tn_alloc_object(TnState *st, TnType *type, size_t size);
