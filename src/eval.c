@@ -3,9 +3,11 @@
  * Expressions return a TnValue (new reference, or UNDEF with the exception set);
  * statements return an ExecStatus that also carries break/continue/return.
  * Names were resolved to slots beforehand (resolve.c), so a local read is an
- * array index; ints and floats are unboxed and the common arithmetic and
- * comparisons on them are finished here without a call. Ctrl-C is polled at
- * loop back-edges and calls.
+ * array index; ints and floats are unboxed. Each node runs through a handler
+ * chosen on its first run (eval_choose, exec_choose; see quick.h): int arithmetic
+ * and comparisons on locals and constants have their own (quick.c), and attribute
+ * reads, writes and method calls on instances go through inline caches
+ * (attr_cache.c). Ctrl-C is polled at loop back-edges and calls.
  */
 #include "exc.h"
 #include "format.h"
