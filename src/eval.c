@@ -2546,22 +2546,14 @@ static int exec_assign_attr(TnState *st, TnFrameInfo *f, TnAst *n)
     return EX_OK;
 }
 
-/* `x op= expr` on a local: ints in place, anything else through the in-place operator. */
-static int exec_augassign_local(TnState *st, TnFrameInfo *f, TnAst *n)
+/* `x op= expr` on a local, the general case: the in-place operator. */
+static __attribute__((noinline)) int exec_augassign_local_slow(TnState *st, TnFrameInfo *f,
+                                                               TnAst *n)
 {
     TnValue *slot = &f->slots[n->a->slot];
     TnValue cur = *slot;
     if (TN_UNLIKELY(IS_UNDEF(cur)))
         return exec_augassign_stmt(st, f, n); /* raises UnboundLocalError */
-    TnValue leaf = int_leaf(f, n->b); /* `i += 1` without a call for the 1 */
-    if (cur.tag == V_INT && leaf.tag == V_INT) {
-        bool done;
-        TnValue r = int_binop_fast(n->op, cur.u.i, leaf.u.i, &done);
-        if (done) {
-            *slot = r;
-            return EX_OK;
-        }
-    }
     /* the right side cannot rebind the local (a nested function's write would make it
      * a cell), so cur stays owned by the slot while it runs */
     TnValue rhs = eval(st, f, n->b);
@@ -2587,6 +2579,23 @@ static int exec_augassign_local(TnState *st, TnFrameInfo *f, TnAst *n)
     *slot = r;
     tn_decref(cur);
     return EX_OK;
+}
+
+/* `x op= expr` on a local: `i += 1` on an int in place, without a call for the 1 or a
+ * stack frame; everything else in exec_augassign_local_slow. */
+static int exec_augassign_local(TnState *st, TnFrameInfo *f, TnAst *n)
+{
+    TnValue *slot = &f->slots[n->a->slot];
+    TnValue leaf = int_leaf(f, n->b);
+    if (slot->tag == V_INT && leaf.tag == V_INT) {
+        bool done;
+        TnValue r = int_binop_fast(n->op, slot->u.i, leaf.u.i, &done);
+        if (done) {
+            *slot = r;
+            return EX_OK;
+        }
+    }
+    return exec_augassign_local_slow(st, f, n);
 }
 
 static int exec_expr(TnState *st, TnFrameInfo *f, TnAst *n)
