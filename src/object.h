@@ -82,8 +82,8 @@ struct TnDict {
 /* Bumped into a dict's version at its creation and at every change (dict.c). */
 extern uint64_t tn_dict_version_stamp;
 
-/* Counts changes to any type's attributes (and types going away): type_lookup's cache
- * holds an answer only while the epoch it was found in is current. */
+/* Counts changes to any type's attributes (and types going away): attr_cache.c's inline
+ * caches hold an answer only while the epoch it was found in is current. */
 extern uint64_t tn_type_epoch;
 
 /* Makes d the attribute dict of a type (see type_attrs). */
