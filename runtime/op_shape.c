@@ -329,10 +329,11 @@ TnTensor *op_expand(TnState *st, TnTensor *t, int n, const int64_t *sizes_in)
     char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR];
     if (n < t->ndim)
         return tn_raise_ptr(st, tn_RuntimeError,
-                            "expand(torch.FloatTensor{%s}, size=%s): the number of sizes "
+                            "expand(%s{%s}, size=%s): the number of sizes "
                             "provided (%d) must be greater or equal to the number of dimensions "
                             "in the tensor (%d)",
-                            SHP(b1, t), shape_str(b2, n, sizes_in), n, t->ndim);
+                            tensor_expand_name(t->dtype), SHP(b1, t), shape_str(b2, n, sizes_in),
+                            n, t->ndim);
     for (int d = 0; d < n; d++) {
         int j = d - (n - t->ndim);
         sizes[d] = sizes_in[d];

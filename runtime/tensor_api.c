@@ -20,7 +20,7 @@ NATIVE(api_tensor)
     int dt;
     if (arg_dtype(st, a[1], &dt) < 0)
         return tn_undef();
-    return api_finish_new(st, tensor_from_data(st, a[0], dt), a[3]);
+    return api_finish_new(st, tensor_from_py(st, a[0], dt), a[3]);
 }
 
 static TnValue filled(TnState *st, TnValue *a, TnValue fill)
@@ -198,7 +198,7 @@ static TnValue tensor_construct(TnState *st, TnType *type, const TnValue *args, 
         return ret_t(tensor_alias(st, t, t->ndim, t->sizes, t->strides, t->offset));
     }
     if (nargs == 1 && !IS_INTLIKE(args[0]))
-        return ret_t(tensor_from_data(st, args[0], DT_FLOAT32));
+        return ret_t(tensor_from_py(st, args[0], DT_FLOAT32));
     int64_t sizes[TN_MAX_DIMS];
     if (nargs > TN_MAX_DIMS)
         return tn_raise(st, tn_RuntimeError, "too many dimensions");
@@ -1499,6 +1499,9 @@ NATIVE(api_type_as)
 NATIVE(api_fill_)
 {
     TnValue v = a[1];
+    if (IS_TENSOR(v) && AS_TENSOR(v)->ndim != 0)
+        return tn_raise(st, tn_RuntimeError, "fill_ only supports 0-dimension value tensor but got "
+                        "tensor with %d dimensions.", AS_TENSOR(v)->ndim);
     if (IS_TENSOR(v))
         v = tensor_get_flat(AS_TENSOR(v), 0);
     if (!IS_NUMBER(v))
@@ -1550,7 +1553,7 @@ NATIVE(api_new_tensor)
     int dt;
     if (arg_dtype(st, a[2], &dt) < 0)
         return tn_undef();
-    return api_finish_new(st, tensor_from_data(st, a[1], dt < 0 ? (int)SELF->dtype : dt), a[4]);
+    return api_finish_new(st, tensor_from_py(st, a[1], dt < 0 ? (int)SELF->dtype : dt), a[4]);
 }
 
 NATIVE(api_set_printoptions)
@@ -1893,14 +1896,24 @@ static TnValue tensor_iter_slot(TnState *st, TnValue self)
 
 static TnValue tensor_getitem(TnState *st, TnValue self, TnValue key)
 {
-    return ret_t(op_getitem(st, AS_TENSOR(self), key));
+    key = op_torch_key(st, AS_TENSOR(self), key);
+    if (IS_UNDEF(key))
+        return key;
+    TnTensor *r = op_getitem(st, AS_TENSOR(self), key);
+    tn_decref(key);
+    return ret_t(r);
 }
 
 static int tensor_setitem(TnState *st, TnValue self, TnValue key, TnValue v)
 {
     if (IS_UNDEF(v))
         return tn_raise_int(st, tn_TypeError, "'Tensor' object does not support item deletion");
-    return op_setitem(st, AS_TENSOR(self), key, v);
+    key = op_torch_key(st, AS_TENSOR(self), key);
+    if (IS_UNDEF(key))
+        return -1;
+    int rc = op_setitem_torch(st, AS_TENSOR(self), key, v);
+    tn_decref(key);
+    return rc;
 }
 
 static int tensor_contains(TnState *st, TnValue self, TnValue item)

@@ -113,8 +113,11 @@ TnTensor *op_masked_select(TnState *st, TnTensor *x, TnTensor *mask);
 TnTensor *op_nonzero(TnState *st, TnTensor *x);
 TnTensor *op_take(TnState *st, TnTensor *x, TnTensor *index);
 /* Python indexing: key is an int, slice, None, Ellipsis, tensor, list, or tuple of those. */
+TnValue op_torch_key(TnState *st, TnTensor *x, TnValue key);
 TnTensor *op_getitem(TnState *st, TnTensor *x, TnValue key);
 TN_MUST_CHECK int op_setitem(TnState *st, TnTensor *x, TnValue key, TnValue value);
+/* t[key] = value with PyTorch's checks on the value (op_setitem also serves NumPy) */
+TN_MUST_CHECK int op_setitem_torch(TnState *st, TnTensor *x, TnValue key, TnValue value);
 
 /* ------------------------------------------------------------ op_matmul.c */
 TnTensor *op_mm(TnState *st, TnTensor *a, TnTensor *b);
