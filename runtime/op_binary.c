@@ -35,16 +35,19 @@ static int binary_dtypes(TnState *st, TnBinaryOp op, TnOperand a, TnOperand b, T
     if (op == BOP_POW && !DT_IS_FLOAT(c) && !b.t && IS_INT(b.s) && b.s.u.i < 0)
         return tn_raise_int(st, tn_RuntimeError,
                             "Integers to negative integer powers are not allowed.");
-    if (!k_binary_loops[op][c]) {
-        const char *name = bop_names[op];
-        if (op == BOP_REM || op == BOP_FLOORDIV || op == BOP_DIV_TRUNC || op == BOP_FMOD)
-            c = DT_INT64; /* bool operands of integer division compute as int64 */
-        else if (op == BOP_POW && c == DT_BOOL)
-            c = DT_INT64;
-        else
-            return tn_raise_int(st, tn_RuntimeError, "\"%s_cpu\" not implemented for '%s'", name,
-                                tn_dtype_info[c].cname);
+    if (c == DT_BOOL && (op == BOP_REM || op == BOP_FLOORDIV || op == BOP_DIV_TRUNC ||
+                         op == BOP_FMOD || op == BOP_POW)) {
+        /* PyTorch has no bool kernel for these (a number operand promotes to int64 first) */
+        const char *name = op == BOP_REM        ? "remainder_cpu"
+                           : op == BOP_FLOORDIV ? "div_floor_cpu"
+                           : op == BOP_DIV_TRUNC ? "div_trunc_cpu"
+                           : op == BOP_FMOD     ? "fmod_cpu"
+                                                : "pow";
+        return tn_raise_int(st, tn_RuntimeError, "\"%s\" not implemented for 'Bool'", name);
     }
+    if (!k_binary_loops[op][c])
+        return tn_raise_int(st, tn_RuntimeError, "\"%s_cpu\" not implemented for '%s'",
+                            bop_names[op], tn_dtype_info[c].cname);
     *compute = c;
     *out = BOP_IS_CMP(op) || BOP_IS_LOGICAL(op) ? DT_BOOL : c;
     return 0;

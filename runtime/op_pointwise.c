@@ -201,9 +201,8 @@ TnTensor *op_isclose(TnState *st, TnTensor *a, TnTensor *b, double rtol, double 
                      bool equal_nan)
 {
     if (a->dtype != b->dtype)
-        return tn_raise_ptr(st, tn_RuntimeError,
-                            "%s(): expected both inputs to have same dtype, but got %s and %s",
-                            "isclose", tn_dtype_info[a->dtype].cname, tn_dtype_info[b->dtype].cname);
+        return tn_raise_ptr(st, tn_RuntimeError, "%s did not match %s", /* PyTorch 1.13's words */
+                            tn_dtype_info[a->dtype].cname, tn_dtype_info[b->dtype].cname);
     int nd;
     int64_t shape[TN_MAX_DIMS];
     if (shape_broadcast(st, a->ndim, a->sizes, b->ndim, b->sizes, &nd, shape) < 0)

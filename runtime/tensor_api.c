@@ -276,10 +276,58 @@ static TnValue parameter_construct(TnState *st, TnType *type, const TnValue *arg
 TN_UNARY_OPS(X)
 #undef X
 
-static TnValue binary(TnState *st, TnValue *a, TnBinaryOp op, const char *name)
+/* PyTorch has no number overload for these: `other` must be a tensor. */
+static bool tensor_other_only(TnBinaryOp op)
+{
+    return op == BOP_MAXIMUM || op == BOP_MINIMUM || op == BOP_ATAN2 || op == BOP_LAND ||
+           op == BOP_LOR || op == BOP_LXOR;
+}
+
+/* pos: where `other` sits in the call (2 for torch.f(x, y), 1 for x.f(y)) */
+static int check_other(TnState *st, TnValue *a, TnBinaryOp op, const char *name, int pos)
+{
+    if (!tensor_other_only(op) || IS_TENSOR(a[1]))
+        return 0;
+    return tn_raise_int(st, tn_TypeError, "%s(): argument 'other' (position %d) must be Tensor, not %s",
+                        name, pos, tn_type_name(a[1]));
+}
+
+/* round(x, decimals=d): PyTorch scales by 10^|d| in the element type and rounds half to even,
+ * dividing first for negative d. */
+NATIVE(api_round_decimals)
+{
+    TnTensor *x = arg_tensor(st, a[0], "round", "input");
+    int64_t dec;
+    if (!x || arg_int(st, a[1], &dec, "decimals") < 0)
+        return tn_undef();
+    if (dec == 0)
+        return ret_t(op_unary(st, UN_ROUND, x));
+    if (!DT_IS_FLOAT(x->dtype))
+        return tn_raise(st, tn_RuntimeError, "\"round_cpu\" not implemented for '%s'",
+                        tn_dtype_info[x->dtype].cname);
+    TnTensor *r = tensor_clone(st, x); /* contiguous */
+    if (!r)
+        return tn_undef();
+    int64_t n = tensor_numel(r);
+    bool neg = dec < 0;
+    int e = (int)(neg ? (dec < -400 ? 400 : -dec) : (dec > 400 ? 400 : dec));
+    if (r->dtype == DT_FLOAT32) {
+        float ten = (float)pow(10.0, e), *p = (float *)tensor_ptr(r);
+        for (int64_t i = 0; i < n; i++)
+            p[i] = neg ? nearbyintf(p[i] / ten) * ten : nearbyintf(p[i] * ten) / ten;
+    } else {
+        double ten = pow(10.0, e), *p = (double *)tensor_ptr(r);
+        for (int64_t i = 0; i < n; i++)
+            p[i] = neg ? nearbyint(p[i] / ten) * ten : nearbyint(p[i] * ten) / ten;
+    }
+    return ret_t(r);
+}
+
+static TnValue binary_at(TnState *st, TnValue *a, TnBinaryOp op, const char *name, int pos)
 {
     TnOperand x, y;
-    if (arg_operand(st, a[0], &x, name, "input") < 0 || arg_operand(st, a[1], &y, name, "other") < 0)
+    if (arg_operand(st, a[0], &x, name, "input") < 0 || arg_operand(st, a[1], &y, name, "other") < 0 ||
+        check_other(st, a, op, name, pos) < 0)
         return tn_undef();
     if (!x.t && !y.t)
         return tn_raise(st, tn_TypeError, "%s(): argument 'input' must be Tensor, not %s", name,
@@ -287,10 +335,15 @@ static TnValue binary(TnState *st, TnValue *a, TnBinaryOp op, const char *name)
     return ret_t(op_binary(st, op, x, y));
 }
 
+static TnValue binary(TnState *st, TnValue *a, TnBinaryOp op, const char *name)
+{
+    return binary_at(st, a, op, name, 2);
+}
+
 static TnValue binary_(TnState *st, TnValue *a, TnBinaryOp op, const char *name)
 {
     TnOperand y;
-    if (arg_operand(st, a[1], &y, name, "other") < 0)
+    if (arg_operand(st, a[1], &y, name, "other") < 0 || check_other(st, a, op, name, 1) < 0)
         return tn_undef();
     return ret_t(op_binary_(st, op, SELF, y));
 }
@@ -323,6 +376,10 @@ static TnValue binary_(TnState *st, TnValue *a, TnBinaryOp op, const char *name)
     NATIVE(api_##n)                                                                           \
     {                                                                                         \
         return binary(st, a, BOP_##N, #n);                                                    \
+    }                                                                                         \
+    NATIVE(api_##n##_m)                                                                       \
+    {                                                                                         \
+        return binary_at(st, a, BOP_##N, #n, 1);                                              \
     }                                                                                         \
     NATIVE(api_##n##_)                                                                        \
     {                                                                                         \
@@ -616,6 +673,9 @@ static TnValue argreduce(TnState *st, TnValue *a, bool is_min)
     bool kd;
     if (arg_bool(st, a[2], &kd) < 0)
         return tn_undef();
+    if (x->dtype == DT_BOOL) /* max(dim) of bools has indices, argmax has no bool kernel */
+        return tn_raise(st, tn_RuntimeError, "\"%s_cpu\" not implemented for 'Bool'",
+                        is_min ? "argmin" : "argmax");
     TnReduceOp op = is_min ? RED_ARGMIN : RED_ARGMAX;
     if (IS_UNDEF(a[1]) || IS_NONE(a[1])) {
         int64_t n = tensor_numel(x);
@@ -2117,10 +2177,11 @@ static int tensor_contains(TnState *st, TnValue self, TnValue item)
 #define UNARY_FN(N, n, k)   {#n, api_##n, #n "(input)", NULL, NULL},
 #define UNARY_METH(N, n, k) {#n, api_##n, #n "(self)", NULL, NULL}, {#n "_", api_##n##_, #n "_(self)", NULL, NULL},
 #define BINARY_FN(N, n)     {#n, api_##n, #n "(input, other)", NULL, NULL},
-#define BINARY_METH(N, n)   {#n, api_##n, #n "(self, other)", NULL, NULL}, {#n "_", api_##n##_, #n "_(self, other)", NULL, NULL},
+#define BINARY_METH(N, n)   {#n, api_##n##_m, #n "(self, other)", NULL, NULL}, {#n "_", api_##n##_, #n "_(self, other)", NULL, NULL},
 
 static const TnMethodDef torch_functions[] = {
     API_TABLE(AS_FN) TN_UNARY_OPS(UNARY_FN) BINARY_API(BINARY_FN)
+    {"round", api_round_decimals, "round(input, *, decimals=0)", NULL, NULL}, /* after UNARY_FN's */
     {"absolute", api_abs, "absolute(input)", NULL, NULL},
     {"negative", api_neg, "negative(input)", NULL, NULL},
     {"greater", api_gt, "greater(input, other)", NULL, NULL},
@@ -2264,6 +2325,7 @@ static const TnMethodDef tensor_methods[] = {
     {"negative", api_neg, "negative(self)", NULL, NULL},
     {"__abs__", api_abs, "__abs__(self)", NULL, NULL},
     TENSOR_DUNDER_ROWS
+    {"round", api_round_decimals, "round(self, *, decimals=0)", NULL, NULL},
     {NULL},
 };
 
