@@ -723,8 +723,9 @@ TnTensor *op_gather(TnState *st, TnTensor *x, int64_t dim, TnTensor *index)
 }
 
 TnTensor *op_scatter(TnState *st, TnTensor *x, int64_t dim, TnTensor *index, TnOperand src,
-                     bool add, bool inplace)
+                     int mode, bool inplace)
 {
+    bool add = mode == SCATTER_ADD;
     int d;
     if (tensor_wrap_dim(st, dim, x->ndim, &d) < 0)
         return NULL;
@@ -762,12 +763,21 @@ TnTensor *op_scatter(TnState *st, TnTensor *x, int64_t dim, TnTensor *index, TnO
         }
         char *o = elem(out, off);
         const char *s = src.t ? elem(src.t, soff) : sbuf;
-        if (!add)
+        bool mul = mode == SCATTER_MUL;
+        if (mode == SCATTER_SET)
             memcpy(o, s, (size_t)es);
         else if (DT_IS_FLOAT(x->dtype))
-            dtype_set(x->dtype, o, tn_float(dtype_get_f(x->dtype, o) + dtype_get_f(x->dtype, s)));
-        else
-            dtype_set(x->dtype, o, tn_int(dtype_get_i(x->dtype, o) + dtype_get_i(x->dtype, s)));
+            dtype_set(x->dtype, o,
+                      tn_float(mul ? dtype_get_f(x->dtype, o) * dtype_get_f(x->dtype, s)
+                                   : dtype_get_f(x->dtype, o) + dtype_get_f(x->dtype, s)));
+        else if (x->dtype == DT_BOOL)
+            *(bool *)o = mul ? (*(bool *)o && *(const bool *)s) : (*(bool *)o || *(const bool *)s);
+        else /* wrap around as the int kernels do */
+            dtype_set(x->dtype, o,
+                      tn_int(mul ? (int64_t)((uint64_t)dtype_get_i(x->dtype, o) *
+                                             (uint64_t)dtype_get_i(x->dtype, s))
+                                 : (int64_t)((uint64_t)dtype_get_i(x->dtype, o) +
+                                             (uint64_t)dtype_get_i(x->dtype, s))));
     }
     if (out)
         tensor_bump_version(out);

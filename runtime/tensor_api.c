@@ -992,11 +992,12 @@ NATIVE(api_movedim)
     if (!x || arg_int_list(st, a[1], &n1, s, TN_MAX_DIMS) < 0 ||
         arg_int_list(st, a[2], &n2, d, TN_MAX_DIMS) < 0)
         return tn_undef();
+    char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR];
     if (n1 != n2)
         return tn_raise(st, tn_RuntimeError,
-                        "movedim: Invalid source or destination dims: source (%d dims) should "
-                        "contain the same number of dims as destination (%d dims)",
-                        n1, n2);
+                        "movedim: Invalid source or destination dims: source (%s dims) should "
+                        "contain the same number of dims as destination (%s dims)",
+                        shape_str(b1, n1, s), shape_str(b2, n2, d));
     return ret_t(op_movedim(st, x, n1, s, d));
 }
 NATIVE(api_expand)
@@ -1258,7 +1259,14 @@ static TnValue scatter(TnState *st, TnValue *a, bool add, bool inplace)
     TnValue s = IS_UNDEF(a[3]) ? a[4] : a[3];
     if (!i || arg_int(st, a[1], &d, "dim") < 0 || arg_operand(st, s, &src, "scatter", "src") < 0)
         return tn_undef();
-    return ret_t(op_scatter(st, x, d, i, src, add, inplace));
+    int mode = add ? SCATTER_ADD : SCATTER_SET;
+    if (!add && !IS_NONE(a[5]) && !IS_UNDEF(a[5])) {
+        const char *r = IS_STR(a[5]) ? AS_STR(a[5])->data : "";
+        if (strcmp(r, "add") && strcmp(r, "multiply"))
+            return tn_raise(st, tn_RuntimeError, "reduce argument must be either add or multiply.");
+        mode = strcmp(r, "add") ? SCATTER_MUL : SCATTER_ADD;
+    }
+    return ret_t(op_scatter(st, x, d, i, src, mode, inplace));
 }
 NATIVE(api_scatter)
 {
@@ -1305,7 +1313,11 @@ NATIVE(api_nonzero)
     bool tup;
     if (!x || arg_bool(st, a[1], &tup) < 0)
         return tn_undef();
+    TnTensor *x1 = NULL; /* as_tuple reads a 0-dim tensor as 1-D, as PyTorch does */
+    if (tup && x->ndim == 0 && !(x = x1 = op_unsqueeze(st, x, 0)))
+        return tn_undef();
     TnTensor *nz = op_nonzero(st, x);
+    tn_obj_decref(x1);
     if (!nz || !tup)
         return ret_t(nz);
     int64_t n;

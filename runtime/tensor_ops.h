@@ -106,8 +106,9 @@ TN_MUST_CHECK int op_topk(TnState *st, TnTensor *x, int64_t k, int64_t dim, bool
 TnTensor *op_index_select(TnState *st, TnTensor *x, int64_t dim, TnTensor *index);
 TnTensor *op_gather(TnState *st, TnTensor *x, int64_t dim, TnTensor *index);
 /* scatter into a copy of x (or into x when inplace); src tensor or scalar value. */
+enum { SCATTER_SET, SCATTER_ADD, SCATTER_MUL }; /* op_scatter's mode */
 TnTensor *op_scatter(TnState *st, TnTensor *x, int64_t dim, TnTensor *index, TnOperand src,
-                     bool add, bool inplace);
+                     int mode, bool inplace);
 TnTensor *op_masked_fill(TnState *st, TnTensor *x, TnTensor *mask, TnOperand value, bool inplace);
 TnTensor *op_masked_select(TnState *st, TnTensor *x, TnTensor *mask);
 TnTensor *op_nonzero(TnState *st, TnTensor *x);
