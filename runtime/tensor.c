@@ -405,6 +405,15 @@ static inline int64_t sat_i64(double v)
     return (int64_t)v;
 }
 
+/* float to int32 as x86's 32-bit cvttss2si/cvttsd2si (PyTorch's static_cast): values out of
+ * int32's range, inf and nan become INT32_MIN */
+static inline int32_t sat_i32(double v)
+{
+    if (!(v > -2147483649.0 && v < 2147483648.0))
+        return INT32_MIN;
+    return (int32_t)v;
+}
+
 #define CAST_LOOP(NAME, TO, FROM, EXPR)                                                       \
     static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                        \
     {                                                                                         \
@@ -438,7 +447,7 @@ CAST_LOOP(cast_b_i32, bool, int32_t, x != 0)
 CAST_LOOP(cast_b_i64, bool, int64_t, x != 0)
 CAST_LOOP(cast_b_f32, bool, float, x != 0)
 CAST_LOOP(cast_b_f64, bool, double, x != 0)
-CAST_ROW(int32_t, i32, (int32_t)sat_i64(x))
+CAST_ROW(int32_t, i32, sat_i32(x))
 CAST_ROW(int64_t, i64, sat_i64(x))
 CAST_ROW(float, f32, (float)x)
 CAST_ROW(double, f64, (double)x)

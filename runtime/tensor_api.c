@@ -134,11 +134,66 @@ NATIVE(api_arange)
         return tn_undef();
     char *p = tensor_ptr(t);
     bool ints = !anyf && !DT_IS_FLOAT(d);
+    if (d == DT_FLOAT64) {
+        /* PyTorch's double arange fuses its multiply-adds: start + step*c per 4-element chunk
+         * of its vector path (blocks of 8), then base + k*step; the tail start + step*i
+         * (matched against 1.13 on 400 random ranges; float32 rounds these differences away) */
+        double *o = (double *)p;
+        int64_t nvec = n / 8 * 8;
+        for (int64_t c = 0; c < nvec; c += 4) {
+            double base = fma(f[2], (double)c, f[0]);
+            for (int k = 0; k < 4; k++)
+                o[c + k] = fma((double)k, f[2], base);
+        }
+        for (int64_t i = nvec; i < n; i++)
+            o[i] = fma(f[2], (double)i, f[0]);
+        return api_finish_new(st, t, a[5]);
+    }
+    if (d == DT_FLOAT32) {
+        /* float arange computes in double, but its vector path (8-element chunks in blocks
+         * of 16) rounds each chunk's base start + step*c to float before adding k*step */
+        float *o = (float *)p;
+        int64_t nvec = n / 16 * 16;
+        for (int64_t c = 0; c < nvec; c += 8) {
+            float base = (float)(f[0] + f[2] * (double)c);
+            for (int k = 0; k < 8; k++)
+                o[c + k] = (float)((double)base + (double)k * f[2]);
+        }
+        for (int64_t i = nvec; i < n; i++)
+            o[i] = (float)(f[0] + f[2] * (double)i);
+        return api_finish_new(st, t, a[5]);
+    }
     for (int64_t i = 0; i < n; i++)
         dtype_set(d, p + i * DT_SIZE(d),
                   ints ? tn_int(vals[0].u.i + i * vals[2].u.i) : tn_float(f[0] + (double)i * f[2]));
     return api_finish_new(st, t, a[5]);
 }
+
+/* PyTorch's CPU linspace, value for value (checked against 1.13 on 600 random cases): in the
+ * element type, the first half counted up from start and the second down from end, with the
+ * multiply-adds fused (its scalar kernels are built with FMA contraction). Blocks of 2*W
+ * elements go through its vector path, which computes a fused base per W-element chunk (the
+ * half chosen by the chunk's first index) and then adds a rounded k*step (not fused: this
+ * file is built for baseline x86-64, which has no FMA to contract into). The tail is
+ * element by element. One step gives start. */
+#define LINSPACE(NAME, T, FMA, W)                                                             \
+    static void NAME(T *p, T start, T end, int64_t n)                                         \
+    {                                                                                         \
+        T step = n > 1 ? (end - start) / (T)(n - 1) : 0;                                     \
+        int64_t half = n / 2, nvec = n / (2 * W) * (2 * W);                                  \
+        for (int64_t c = 0; c < nvec; c += W) {                                              \
+            T base = c < half ? FMA(step, (T)c, start) : FMA(-step, (T)(n - c - 1), end);    \
+            for (int k = 0; k < W; k++)                                                       \
+                p[c + k] = base + (T)k * step;                                                \
+        }                                                                                     \
+        for (int64_t i = nvec; i < n; i++)                                                    \
+            p[i] = i < half ? FMA(step, (T)i, start) : FMA(-step, (T)(n - i - 1), end);      \
+        if (n == 1)                                                                           \
+            p[0] = start;                                                                     \
+    }
+LINSPACE(linspace_f32, float, fmaf, 8)
+LINSPACE(linspace_f64, double, fma, 4)
+#undef LINSPACE
 
 NATIVE(api_linspace)
 {
@@ -155,6 +210,12 @@ NATIVE(api_linspace)
     if (!t)
         return tn_undef();
     char *p = tensor_ptr(t);
+    if (d == DT_FLOAT32)
+        linspace_f32((float *)p, (float)s, (float)e, n);
+    else if (d == DT_FLOAT64)
+        linspace_f64((double *)p, s, e, n);
+    if (DT_IS_FLOAT(d))
+        return api_finish_new(st, t, a[5]);
     double step = n > 1 ? (e - s) / (double)(n - 1) : 0;
     int64_t half = n / 2;
     for (int64_t i = 0; i < n; i++) {
