@@ -115,7 +115,9 @@ static TnValue rand_new(TnState *st, TnValue *a, FillKind kind)
     int nd;
     int64_t sizes[TN_MAX_DIMS];
     TnDType dt;
-    if (arg_sizes(st, a[0], &nd, sizes) < 0 || float_dtype(st, a[1], &dt) < 0)
+    if (arg_sizes_for(st, a[0], &nd, sizes, kind == FILL_NORMAL ? "randn" : "rand", "size",
+                      "ints") < 0 ||
+        float_dtype(st, a[1], &dt) < 0)
         return tn_undef();
     TnTensor *t = tensor_empty(st, dt, nd, sizes);
     if (t && rand_fill(st, t, kind, 0, 1) < 0) {
@@ -479,6 +481,10 @@ NATIVE(api_randint)
     int64_t l, h;
     int nd, dt;
     int64_t sizes[TN_MAX_DIMS];
+    if (!arg_is_int_seq(size)) /* no overload matches: PyTorch names the size argument's type */
+        return tn_raise(st, tn_TypeError,
+                        "randint(): argument 'size' (position %d) must be tuple of ints, not %s",
+                        IS_UNDEF(a[2]) ? 2 : 3, tn_type_name(size));
     if (arg_int(st, lo, &l, "low") < 0 || arg_int(st, hi, &h, "high") < 0 ||
         arg_int_list(st, size, &nd, sizes, TN_MAX_DIMS) < 0 || arg_dtype(st, a[3], &dt) < 0)
         return tn_undef();

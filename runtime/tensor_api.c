@@ -23,11 +23,12 @@ NATIVE(api_tensor)
     return api_finish_new(st, tensor_from_py(st, a[0], dt), a[3]);
 }
 
-static TnValue filled(TnState *st, TnValue *a, TnValue fill)
+static TnValue filled(TnState *st, TnValue *a, TnValue fill, const char *fn)
 {
     int nd, dt;
     int64_t sizes[TN_MAX_DIMS];
-    if (arg_sizes(st, a[0], &nd, sizes) < 0 || arg_dtype(st, a[1], &dt) < 0)
+    if (arg_sizes_for(st, a[0], &nd, sizes, fn, "size", "SymInts") < 0 ||
+        arg_dtype(st, a[1], &dt) < 0)
         return tn_undef();
     TnDType d = dt < 0 ? DT_DEFAULT : (TnDType)dt;
     TnTensor *t = IS_UNDEF(fill) ? tensor_empty(st, d, nd, sizes)
@@ -38,22 +39,26 @@ static TnValue filled(TnState *st, TnValue *a, TnValue fill)
 
 NATIVE(api_zeros)
 {
-    return filled(st, a, tn_int(0));
+    return filled(st, a, tn_int(0), "zeros");
 }
 NATIVE(api_ones)
 {
-    return filled(st, a, tn_int(1));
+    return filled(st, a, tn_int(1), "ones");
 }
 NATIVE(api_empty)
 {
     /* uninitialised in PyTorch; zeros here keep runs repeatable */
-    return filled(st, a, tn_int(0));
+    return filled(st, a, tn_int(0), "empty");
 }
 
 NATIVE(api_full)
 {
     int nd, dt;
     int64_t sizes[TN_MAX_DIMS];
+    if (!arg_is_int_seq(a[0])) /* PyTorch's overloads fail as a whole: it names the argument's type */
+        return tn_raise(st, tn_TypeError,
+                        "full(): argument 'size' (position 1) must be tuple of SymInts, not %s",
+                        tn_type_name(a[0]));
     if (arg_int_list(st, a[0], &nd, sizes, TN_MAX_DIMS) < 0 || arg_dtype(st, a[2], &dt) < 0)
         return tn_undef();
     if (!IS_NUMBER(a[1]))
@@ -120,6 +125,12 @@ NATIVE(api_arange)
         f[i] = tn_num_as_double(vals[i]);
     }
     TnDType d = dt >= 0 ? (TnDType)dt : anyf ? DT_DEFAULT : DT_INT64;
+    if (!isfinite(f[0]) || !isfinite(f[1])) {
+        char b0[32], b1[32]; /* as C++ streams print the two Scalars */
+        for (int i = 0; i < 2; i++)
+            snprintf(i ? b1 : b0, sizeof b0, IS_FLOAT(vals[i]) ? "%g" : "%.0f", f[i]);
+        return tn_raise(st, tn_RuntimeError, "unsupported range: %s -> %s", b0, b1);
+    }
     if (f[2] == 0)
         return tn_raise(st, tn_RuntimeError, "step must be nonzero");
     if ((f[2] > 0 && f[1] < f[0]) || (f[2] < 0 && f[1] > f[0]))
@@ -258,6 +269,9 @@ static TnValue tensor_construct(TnState *st, TnType *type, const TnValue *args, 
         TnTensor *t = AS_TENSOR(args[0]);
         return ret_t(tensor_alias(st, t, t->ndim, t->sizes, t->strides, t->offset));
     }
+    if (nargs == 1 && (IS_FLOAT(args[0]) || IS_NONE(args[0])))
+        return tn_raise(st, tn_TypeError, "new(): data must be a sequence (got %s)",
+                        tn_type_name(args[0]));
     if (nargs == 1 && !IS_INTLIKE(args[0]))
         return ret_t(tensor_from_py(st, args[0], DT_FLOAT32));
     int64_t sizes[TN_MAX_DIMS];
@@ -903,7 +917,8 @@ static TnValue view_like(TnState *st, TnValue *a, bool reshape)
 {
     int nd;
     int64_t sizes[TN_MAX_DIMS];
-    if (arg_sizes(st, a[1], &nd, sizes) < 0)
+    if (arg_sizes_for(st, a[1], &nd, sizes, reshape ? "reshape" : "view",
+                      reshape ? "shape" : "size", "SymInts") < 0)
         return tn_undef();
     return ret_t(reshape ? op_reshape(st, SELF, nd, sizes) : op_view(st, SELF, nd, sizes));
 }
@@ -1041,7 +1056,7 @@ NATIVE(api_permute)
     TnTensor *x = arg_tensor(st, a[0], "permute", "input");
     int n;
     int64_t dims[TN_MAX_DIMS];
-    if (!x || arg_sizes(st, a[1], &n, dims) < 0)
+    if (!x || arg_sizes_for(st, a[1], &n, dims, "permute", "dims", "ints") < 0)
         return tn_undef();
     return ret_t(op_permute(st, x, n, dims));
 }
@@ -1065,7 +1080,7 @@ NATIVE(api_expand)
 {
     int nd;
     int64_t sizes[TN_MAX_DIMS];
-    if (arg_sizes(st, a[1], &nd, sizes) < 0)
+    if (arg_sizes_for(st, a[1], &nd, sizes, "expand", "size", "SymInts") < 0)
         return tn_undef();
     return ret_t(op_expand(st, SELF, nd, sizes));
 }
@@ -1235,7 +1250,7 @@ NATIVE(api_repeat)
 {
     int n;
     int64_t r[TN_MAX_DIMS];
-    if (arg_sizes(st, a[1], &n, r) < 0)
+    if (arg_sizes_for(st, a[1], &n, r, "repeat", "repeats", "SymInts") < 0)
         return tn_undef();
     return ret_t(op_repeat(st, SELF, n, r));
 }
@@ -1650,26 +1665,27 @@ NATIVE(api_copy_)
     TnTensor *s = arg_tensor(st, a[1], "copy_", "src");
     return !s || tensor_copy_(st, SELF, s) < 0 ? tn_undef() : tn_ref(a[0]);
 }
-static TnValue new_filled(TnState *st, TnValue *a, TnValue fill)
+static TnValue new_filled(TnState *st, TnValue *a, TnValue fill, const char *fn)
 {
     int nd, dt;
     int64_t sizes[TN_MAX_DIMS];
-    if (arg_sizes(st, a[1], &nd, sizes) < 0 || arg_dtype(st, a[2], &dt) < 0)
+    if (arg_sizes_for(st, a[1], &nd, sizes, fn, "size", "SymInts") < 0 ||
+        arg_dtype(st, a[2], &dt) < 0)
         return tn_undef();
     TnDType d = dt < 0 ? SELF->dtype : (TnDType)dt;
     return api_finish_new(st, tensor_full(st, d, nd, sizes, fill), a[4]);
 }
 NATIVE(api_new_zeros)
 {
-    return new_filled(st, a, tn_int(0));
+    return new_filled(st, a, tn_int(0), "new_zeros");
 }
 NATIVE(api_new_ones)
 {
-    return new_filled(st, a, tn_int(1));
+    return new_filled(st, a, tn_int(1), "new_ones");
 }
 NATIVE(api_new_empty)
 {
-    return new_filled(st, a, tn_int(0));
+    return new_filled(st, a, tn_int(0), "new_empty");
 }
 NATIVE(api_new_full)
 {
