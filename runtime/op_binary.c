@@ -196,14 +196,15 @@ done:
 int op_check_inplace(TnState *st, TnTensor *self, TnDType result, int nd, const int64_t *shape)
 {
     char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR];
-    if (!dtype_can_cast(result, self->dtype))
-        return tn_raise_int(st, tn_RuntimeError,
-                            "result type %s can't be cast to the desired output type %s",
-                            tn_dtype_info[result].cname, tn_dtype_info[self->dtype].cname);
+    /* the shape first, as PyTorch's TensorIterator checks it before the dtypes */
     if (nd != self->ndim || memcmp(shape, self->sizes, sizeof(int64_t) * (size_t)nd) != 0)
         return tn_raise_int(st, tn_RuntimeError,
                             "output with shape %s doesn't match the broadcast shape %s",
                             shape_str(b1, self->ndim, self->sizes), shape_str(b2, nd, shape));
+    if (!dtype_can_cast(result, self->dtype))
+        return tn_raise_int(st, tn_RuntimeError,
+                            "result type %s can't be cast to the desired output type %s",
+                            tn_dtype_info[result].cname, tn_dtype_info[self->dtype].cname);
     return 0;
 }
 

@@ -587,6 +587,9 @@ static int setitem(TnState *st, TnTensor *x, TnValue key, TnValue value, bool to
         if (!(val = v))
             goto done;
     }
+    if (torch && ix.nadv == 0 && IS_TENSOR(value) &&
+        tensor_check_overlap(st, ix.view, AS_TENSOR(value)) < 0) /* PyTorch's copy_ checks */
+        goto done;
     int srcdt = torch && IS_TENSOR(value) ? (int)AS_TENSOR(value)->dtype : -1;
     rc = ix.nadv == 0 ? tensor_copy_(st, ix.view, val) : scatter_adv(st, &ix, val, srcdt);
 done:

@@ -615,6 +615,53 @@ int tensor_check_scalar(TnState *st, TnDType dt, TnValue v)
                         cname[dt]);
 }
 
+/* PyTorch's is_non_overlapping_and_dense: some order of the dims (size-1 dims aside) makes
+ * the strides exactly those of a contiguous tensor. */
+static bool non_overlapping_dense(const TnTensor *t)
+{
+    int order[TN_MAX_DIMS], n = 0;
+    for (int d = 0; d < t->ndim; d++)
+        if (t->sizes[d] != 1)
+            order[n++] = d;
+    for (int i = 1; i < n; i++) /* insertion sort by stride */
+        for (int j = i; j > 0 && t->strides[order[j]] < t->strides[order[j - 1]]; j--) {
+            int k = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = k;
+        }
+    int64_t expect = 1;
+    for (int i = 0; i < n; i++) {
+        if (t->strides[order[i]] != expect)
+            return false;
+        expect *= t->sizes[order[i]];
+    }
+    return true;
+}
+
+int tensor_check_overlap(TnState *st, TnTensor *out, TnTensor *in)
+{
+    for (int d = 0; d < out->ndim; d++)
+        if (out->sizes[d] > 1 && out->strides[d] == 0)
+            return tn_raise_int(st, tn_RuntimeError,
+                                "unsupported operation: more than one element of the written-to "
+                                "tensor refers to a single memory location. Please clone() the "
+                                "tensor before performing the operation.");
+    if (!in || in == out || in->storage != out->storage || !tensor_numel(in) ||
+        !tensor_numel(out) || !non_overlapping_dense(in) || !non_overlapping_dense(out))
+        return 0;
+    int64_t ob = out->offset * DT_SIZE(out->dtype), ib = in->offset * DT_SIZE(in->dtype);
+    int64_t oe = ob + tensor_numel(out) * DT_SIZE(out->dtype);
+    int64_t ie = ib + tensor_numel(in) * DT_SIZE(in->dtype);
+    bool same = ob == ib && oe == ie && out->ndim == in->ndim &&
+                !memcmp(out->strides, in->strides, sizeof(int64_t) * (size_t)out->ndim);
+    if (same || !(ob < ie && ib < oe))
+        return 0;
+    return tn_raise_int(st, tn_RuntimeError,
+                        "unsupported operation: some elements of the input tensor and the "
+                        "written-to tensor refer to a single memory location. Please clone() the "
+                        "tensor before performing the operation.");
+}
+
 int tensor_fill_(TnState *st, TnTensor *t, TnValue v)
 {
     if (tensor_check_scalar(st, t->dtype, v) < 0)

@@ -153,6 +153,9 @@ TnTensor *tensor_to(TnState *st, TnTensor *t, TnDType dt);
 /* dst[...] = src broadcast to dst's shape, converting dtypes. Bumps the version. */
 TN_MUST_CHECK int tensor_copy_(TnState *st, TnTensor *dst, TnTensor *src);
 TN_MUST_CHECK int tensor_check_scalar(TnState *st, TnDType dt, TnValue v);
+/* PyTorch's memory-overlap checks for an op writing `out` (in place) while reading `in` (may
+ * be NULL): out must not repeat elements (a stride 0), nor partly overlap in. */
+TN_MUST_CHECK int tensor_check_overlap(TnState *st, TnTensor *out, TnTensor *in);
 TN_MUST_CHECK int tensor_fill_(TnState *st, TnTensor *t, TnValue v);
 /* Element i of a contiguous buffer of dtype dt as double / int64 / scalar value. */
 double dtype_get_f(TnDType dt, const void *p);

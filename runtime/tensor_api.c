@@ -346,7 +346,8 @@ static TnValue parameter_construct(TnState *st, TnType *type, const TnValue *arg
     }                                                                                         \
     NATIVE(api_##n##_)                                                                        \
     {                                                                                         \
-        return ret_t(op_unary_(st, UN_##N, SELF));                                            \
+        return tensor_check_overlap(st, SELF, NULL) < 0 ? tn_undef()                         \
+                                                        : ret_t(op_unary_(st, UN_##N, SELF)); \
     }
 TN_UNARY_OPS(X)
 #undef X
@@ -420,6 +421,8 @@ static TnValue binary_(TnState *st, TnValue *a, TnBinaryOp op, const char *name)
     TnOperand y;
     if (arg_operand(st, a[1], &y, name, "other") < 0 || check_other(st, a, op, name, 1) < 0)
         return tn_undef();
+    if (tensor_check_overlap(st, SELF, y.t) < 0)
+        return tn_undef();
     return ret_t(op_binary_(st, op, SELF, y));
 }
 
@@ -472,6 +475,8 @@ static TnValue addsub(TnState *st, TnValue *a, TnBinaryOp op, bool inplace)
     if (!IS_NUMBER(a[2]))
         return tn_raise(st, tn_TypeError, "%s(): argument 'alpha' must be Number, not %s", name,
                         tn_type_name(a[2]));
+    if (inplace && tensor_check_overlap(st, SELF, y.t) < 0)
+        return tn_undef();
     return ret_t(op_add_alpha(st, op, x, y, a[2], inplace ? SELF : NULL));
 }
 NATIVE(api_add)
@@ -531,6 +536,8 @@ NATIVE(api_clamp_)
     TnOperand lo, hi;
     if (arg_opt_operand(st, a[1], &lo, "clamp_", "min") < 0 ||
         arg_opt_operand(st, a[2], &hi, "clamp_", "max") < 0)
+        return tn_undef();
+    if (tensor_check_overlap(st, SELF, NULL) < 0)
         return tn_undef();
     return ret_t(op_clamp(st, SELF, lo, hi, SELF));
 }
@@ -1662,8 +1669,20 @@ NATIVE(api_zero_)
 }
 NATIVE(api_copy_)
 {
-    TnTensor *s = arg_tensor(st, a[1], "copy_", "src");
-    return !s || tensor_copy_(st, SELF, s) < 0 ? tn_undef() : tn_ref(a[0]);
+    if (!IS_TENSOR(a[1]))
+        return tn_raise(st, tn_TypeError,
+                        "copy_(): argument 'other' (position 1) must be Tensor, not %s",
+                        tn_type_name(a[1]));
+    TnTensor *s = AS_TENSOR(a[1]);
+    if (tensor_check_overlap(st, SELF, s) < 0)
+        return tn_undef();
+    /* copy_ broadcasts as TensorIterator does, with its errors */
+    int nd;
+    int64_t shape[TN_MAX_DIMS];
+    if (shape_broadcast(st, SELF->ndim, SELF->sizes, s->ndim, s->sizes, &nd, shape) < 0 ||
+        op_check_inplace(st, SELF, SELF->dtype, nd, shape) < 0)
+        return tn_undef();
+    return tensor_copy_(st, SELF, s) < 0 ? tn_undef() : tn_ref(a[0]);
 }
 static TnValue new_filled(TnState *st, TnValue *a, TnValue fill, const char *fn)
 {
@@ -1780,9 +1799,10 @@ static TnValue get_data(TnState *st, TnValue self)
 }
 static int set_data(TnState *st, TnValue self, TnValue v)
 {
-    TnTensor *t = AS_TENSOR(self), *s = arg_tensor(st, v, "data", "value");
-    if (!s)
-        return -1;
+    if (!IS_TENSOR(v))
+        return tn_raise_int(st, tn_TypeError, "Variable data has to be a tensor, but got %s",
+                            tn_type_name(v));
+    TnTensor *t = AS_TENSOR(self), *s = AS_TENSOR(v);
     tn_obj_incref(s->storage);
     tn_obj_decref(t->storage);
     t->storage = s->storage;
@@ -1980,7 +2000,8 @@ static TnValue tensor_binop(TnState *st, int op, TnValue a, TnValue b, bool inpl
     TnOperand y = {tb ? AS_TENSOR(b) : NULL, tb ? tn_undef() : b};
     TnBinaryOp bop = binop_map[op];
     if (inplace && ta)
-        return ret_t(op_binary_(st, bop, x.t, y));
+        return tensor_check_overlap(st, x.t, y.t) < 0 ? tn_undef()
+                                                       : ret_t(op_binary_(st, bop, x.t, y));
     return ret_t(op_binary(st, bop, x, y));
 }
 
