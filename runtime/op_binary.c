@@ -173,8 +173,9 @@ TnTensor *op_binary(TnState *st, TnBinaryOp op, TnOperand a, TnOperand b)
     TnDType compute, outdt;
     int nd;
     int64_t shape[TN_MAX_DIMS];
-    if (binary_dtypes(st, op, a, b, &compute, &outdt) < 0 ||
-        operand_shape(a, b, st, &nd, shape) < 0)
+    /* shapes first: PyTorch's TensorIterator broadcasts before it looks for a kernel */
+    if (operand_shape(a, b, st, &nd, shape) < 0 ||
+        binary_dtypes(st, op, a, b, &compute, &outdt) < 0)
         return NULL;
     Prepared pa, pb;
     pb.owned = NULL;
@@ -214,8 +215,9 @@ TnTensor *op_binary_(TnState *st, TnBinaryOp op, TnTensor *self, TnOperand b)
     TnDType compute, outdt;
     int nd;
     int64_t shape[TN_MAX_DIMS];
-    if (binary_dtypes(st, op, a, b, &compute, &outdt) < 0 ||
-        operand_shape(a, b, st, &nd, shape) < 0 ||
+    if (operand_shape(a, b, st, &nd, shape) < 0 ||
+        op_check_inplace(st, self, self->dtype, nd, shape) < 0 || /* the shape alone */
+        binary_dtypes(st, op, a, b, &compute, &outdt) < 0 ||
         op_check_inplace(st, self, outdt, nd, shape) < 0)
         return NULL;
     Prepared pa, pb;

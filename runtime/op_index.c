@@ -668,7 +668,25 @@ static TnTensor *check_gs_index(TnState *st, const char *name, TnTensor *x, int 
         return tn_raise_ptr(st, tn_RuntimeError,
                             "Index tensor must have the same number of dimensions as %s tensor",
                             src ? "self" : "input");
-    for (int k = 0; k < index->ndim; k++) {
+    bool gather = !strcmp(name, "gather");
+    if (!gather && tensor_numel(index) > 0) {
+        /* scatter's check (PyTorch's scatter_shape_check) has its own words */
+        bool wrong = false;
+        for (int k = 0; k < index->ndim && !wrong; k++)
+            wrong = k != d && index->sizes[k] > x->sizes[k];
+        for (int k = 0; src && k < index->ndim && !wrong; k++)
+            wrong = index->sizes[k] > src->sizes[k];
+        char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR], b3[TN_SHAPE_STR];
+        if (wrong)
+            return tn_raise_ptr(st, tn_RuntimeError,
+                                "Expected index %s to be smaller than self %s apart from dimension "
+                                "%d%s%s",
+                                shape_str(b1, index->ndim, index->sizes),
+                                shape_str(b2, x->ndim, x->sizes), d,
+                                src ? " and to be smaller size than src " : "",
+                                src ? shape_str(b3, src->ndim, src->sizes) : "");
+    }
+    for (int k = 0; gather && k < index->ndim; k++) {
         if (k != d && index->sizes[k] > x->sizes[k]) {
             char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR];
             return tn_raise_ptr(st, tn_RuntimeError,
@@ -676,14 +694,6 @@ static TnTensor *check_gs_index(TnState *st, const char *name, TnTensor *x, int 
                                 "smaller than self %s apart from dimension %d",
                                 k, shape_str(b1, index->ndim, index->sizes),
                                 shape_str(b2, x->ndim, x->sizes), d);
-        }
-        if (src && index->sizes[k] > src->sizes[k]) {
-            char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR];
-            return tn_raise_ptr(st, tn_RuntimeError,
-                                "Size does not match at dimension %d expected index %s to be "
-                                "smaller than src %s apart from dimension %d",
-                                k, shape_str(b1, index->ndim, index->sizes),
-                                shape_str(b2, src->ndim, src->sizes), d);
         }
     }
     return tensor_contiguous(st, index);

@@ -359,11 +359,11 @@ TnTensor *op_narrow(TnState *st, TnTensor *t, int64_t dim, int64_t start, int64_
     if (tensor_wrap_dim(st, dim, t->ndim, &d) < 0)
         return NULL;
     int64_t size = t->sizes[d];
-    if (start < -size || start > size)
+    if (start < -size || start > size) /* PyTorch 1.13 wraps start as a dim, with that error */
         return tn_raise_ptr(st, tn_IndexError,
-                            "start out of range (expected to be in range of [%lld, %lld], but got "
-                            "%lld)",
-                            (long long)-size, (long long)size, (long long)start);
+                            "Dimension out of range (expected to be in range of [%lld, %lld], but "
+                            "got %lld)",
+                            (long long)-size, (long long)size - 1, (long long)start);
     if (start < 0)
         start += size;
     if (length < 0 || start > size - length)

@@ -2088,6 +2088,11 @@ static int tensor_setitem(TnState *st, TnValue self, TnValue key, TnValue v)
 
 static int tensor_contains(TnState *st, TnValue self, TnValue item)
 {
+    if (!IS_TENSOR(item) && !IS_NUMBER(item))
+        return tn_raise_int(st, tn_RuntimeError,
+                            "Tensor.__contains__ only supports Tensor or scalar, but you passed in "
+                            "a <class '%s'>.",
+                            tn_type_name(item));
     TnValue eq = tensor_richcmp(st, self, item, CMP_EQ);
     if (IS_UNDEF(eq))
         return -1;
