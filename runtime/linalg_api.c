@@ -30,8 +30,7 @@ static int arg_ord(TnState *st, TnValue v, TnNormOrd *o, bool *given, int who)
         const char *s = AS_STR(v)->data;
         if (who == ORD_VECTOR)
             return tn_raise_int(st, tn_TypeError,
-                                "linalg_vector_norm(): argument 'ord' (position 2) must be "
-                                "Number, not str");
+                                "linalg_vector_norm(): argument 'ord' must be Number, not str");
         if (strcmp(s, "fro") && strcmp(s, "nuc"))
             return who == ORD_MATRIX
                        ? tn_raise_int(st, tn_RuntimeError,
