@@ -4,6 +4,7 @@
  * order PyTorch's TensorIterator visits the elements, so seeded runs match PyTorch draw for draw. */
 #include "api_args.h"
 #include "random.h"
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -375,24 +376,31 @@ static TnTensor *bernoulli_draw(TnState *st, TnTensor *p, int nd, const int64_t 
     tn_obj_decref(e);
     if (!pc)
         return NULL;
-    int64_t n = tensor_numel(pc);
-    bool ok = true;
+    int64_t n = tensor_numel(pc), bad = n;
     if (p->dtype == DT_FLOAT32) {
         const float *pv = (const float *)tensor_ptr(pc);
-        for (int64_t i = 0; i < n && ok; i++)
-            ok = pv[i] >= 0 && pv[i] <= 1;
+        for (int64_t i = 0; i < n && bad == n; i++)
+            bad = pv[i] >= 0 && pv[i] <= 1 ? n : i;
     } else {
         const double *pv = (const double *)tensor_ptr(pc);
-        for (int64_t i = 0; i < n && ok; i++)
-            ok = pv[i] >= 0 && pv[i] <= 1;
+        for (int64_t i = 0; i < n && bad == n; i++)
+            bad = pv[i] >= 0 && pv[i] <= 1 ? n : i;
     }
-    TnTensor *out = ok ? tensor_empty(st, p->dtype, nd, sizes) : NULL;
-    if (!ok)
+    bool ok = bad == n;
+    /* PyTorch checks each p as it reaches it: the elements before a bad one have drawn */
+    TnTensor *out = tensor_empty(st, p->dtype, nd, sizes);
+    if (!ok && out && p->dtype == DT_FLOAT32)
+        rng_bernoulli_f32(rng_default(), (float *)tensor_ptr(out), (float *)tensor_ptr(pc), bad);
+    else if (!ok && out)
+        rng_bernoulli_f64(rng_default(), (double *)tensor_ptr(out), (double *)tensor_ptr(pc), bad);
+    if (!ok && out) {
+        tn_obj_decref(out);
+        out = NULL;
         tn_raise(st, tn_RuntimeError,
                  "Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
                  "message be improved?  If so, please report an enhancement request to "
                  "PyTorch.)");
-    else if (out && p->dtype == DT_FLOAT32)
+    } else if (out && p->dtype == DT_FLOAT32)
         rng_bernoulli_f32(rng_default(), (float *)tensor_ptr(out), (float *)tensor_ptr(pc), n);
     else if (out)
         rng_bernoulli_f64(rng_default(), (double *)tensor_ptr(out), (double *)tensor_ptr(pc), n);
@@ -528,7 +536,10 @@ NATIVE(api_randperm)
 NATIVE(api_manual_seed)
 {
     int64_t s;
-    if (arg_int(st, a[0], &s, "seed") < 0)
+    TnValue v = a[0];
+    if (IS_FLOAT(v) && isfinite(v.u.f) && fabs(v.u.f) < 9.2e18)
+        v = tn_int((int64_t)v.u.f); /* torch.manual_seed takes int(seed) */
+    if (arg_int(st, v, &s, "seed") < 0)
         return tn_undef();
     rng_manual_seed(rng_default(), (uint64_t)s);
     return tn_none();
