@@ -420,8 +420,8 @@ static bool list_is_tuple(TnValue key)
         return false;
     for (int64_t i = 0; i < AS_LIST(key)->n; i++) {
         TnValue it = AS_LIST(key)->items[i];
-        if (IS_TENSOR(it) || IS_LIST(it) || IS_TUPLE(it) || IS_STR(it) || IS_SLICE(it) ||
-            IS_NONE(it) || IS_TYPEOF(it, &tn_ellipsis_type))
+        if (IS_TENSOR(it) || IS_LIST(it) || IS_TUPLE(it) || IS_RANGE(it) || IS_STR(it) ||
+            IS_SLICE(it) || IS_NONE(it) || IS_TYPEOF(it, &tn_ellipsis_type))
             return true;
     }
     return false;
@@ -452,6 +452,8 @@ TnValue op_torch_key(TnState *st, TnTensor *x, TnValue key)
         for (int64_t i = 0; !IS_UNDEF(t) && i < AS_LIST(key)->n; i++)
             tuple_set(t, i, tn_ref(AS_LIST(key)->items[i]));
         key = t;
+    } else if (IS_RANGE(key)) {
+        key = list_from_iterable(st, key); /* a range is a sequence of indices */
     } else {
         key = tn_ref(key);
     }
@@ -459,11 +461,32 @@ TnValue op_torch_key(TnState *st, TnTensor *x, TnValue key)
         return key;
     TnValue *items = IS_TUPLE(key) ? AS_TUPLE(key)->items : &key;
     int64_t n = IS_TUPLE(key) ? AS_TUPLE(key)->n : 1;
-    for (int64_t i = 0; i < n; i++)
+    bool ranges = false;
+    for (int64_t i = 0; i < n && IS_TUPLE(key); i++)
+        ranges |= IS_RANGE(items[i]);
+    if (ranges) { /* a copy with each range as a list of indices (the caller's tuple stays) */
+        TnValue t = tuple_new(st, n);
+        for (int64_t i = 0; !IS_UNDEF(t) && i < n; i++) {
+            TnValue v = IS_RANGE(items[i]) ? list_from_iterable(st, items[i]) : tn_ref(items[i]);
+            if (IS_UNDEF(v)) {
+                tn_decref(t);
+                t = v;
+                break;
+            }
+            tuple_set(t, i, v);
+        }
+        tn_decref(key);
+        if (IS_UNDEF(t))
+            return t;
+        key = t;
+        items = AS_TUPLE(key)->items;
+    }
+    for (int64_t i = 0; i < n; i++) {
         if (check_torch_item(st, items[i]) < 0) {
             tn_decref(key);
             return tn_undef();
         }
+    }
     return key;
 }
 

@@ -628,6 +628,10 @@ NATIVE(api_where)
 NATIVE(api_where_method)
 {
     TnTensor *c = arg_tensor(st, a[1], "where", "condition");
+    if (c && !IS_TENSOR(a[2])) /* Tensor.where has no number overload in 1.13 */
+        return tn_raise(st, tn_TypeError,
+                        "where(): argument 'other' (position 2) must be Tensor, not %s",
+                        tn_type_name(a[2]));
     TnOperand y;
     if (!c || arg_operand(st, a[2], &y, "where", "other") < 0)
         return tn_undef();
@@ -709,6 +713,21 @@ static TnValue reduce(TnState *st, TnValue *a, TnReduceOp op, const char *name, 
     if (!x || arg_dim_mask(st, dim, x->ndim, &mask) < 0 || arg_bool(st, keepdim, &kd) < 0 ||
         (!IS_UNDEF(dtype) && arg_dtype(st, dtype, &dt) < 0))
         return tn_undef();
+    if (op == RED_AMAX || op == RED_AMIN) {
+        /* an explicit dim of size 0 is an IndexError naming it (no dim: the generic error) */
+        bool given = !IS_UNDEF(dim) && !IS_NONE(dim) && !(IS_TUPLE(dim) && !AS_TUPLE(dim)->n);
+        for (int d = 0; given && d < x->ndim; d++)
+            if ((mask >> d & 1) && x->sizes[d] == 0)
+                return tn_raise(st, tn_IndexError,
+                                "%s(): Expected reduction dim %d to have non-zero size.", name, d);
+    }
+    if (dt >= 0 && (TnDType)dt != x->dtype && (op == RED_SUM || op == RED_PROD)) {
+        /* sum/prod(dtype=) read the input as that dtype first: [1.7, 2.6].sum(dtype=long) is 3 */
+        TnTensor *c = tensor_to(st, x, (TnDType)dt);
+        TnTensor *r = c ? op_reduce(st, op, c, mask, kd, dt, corr) : NULL;
+        tn_obj_decref(c);
+        return ret_t(r);
+    }
     return ret_t(op_reduce(st, op, x, mask, kd, dt, corr));
 }
 NATIVE(api_sum)
