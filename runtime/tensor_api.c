@@ -628,10 +628,6 @@ NATIVE(api_where)
 NATIVE(api_where_method)
 {
     TnTensor *c = arg_tensor(st, a[1], "where", "condition");
-    if (c && !IS_TENSOR(a[2])) /* Tensor.where has no number overload in 1.13 */
-        return tn_raise(st, tn_TypeError,
-                        "where(): argument 'other' (position 2) must be Tensor, not %s",
-                        tn_type_name(a[2]));
     TnOperand y;
     if (!c || arg_operand(st, a[2], &y, "where", "other") < 0)
         return tn_undef();
