@@ -150,6 +150,52 @@ int arg_sizes(TnState *st, TnValue args, int *nd, int64_t *sizes)
     return 0;
 }
 
+/* Items of a size sequence (tuple, list, torch.Size); false for anything else. */
+static bool size_items(TnValue v, TnValue **items, int64_t *n)
+{
+    if (IS_OBJ(v) && AS_OBJ(v)->type == &tn_size_type) {
+        *items = AS_TUPLE(v)->items;
+        *n = AS_TUPLE(v)->n;
+        return true;
+    }
+    return (IS_LIST(v) || IS_TUPLE(v)) && tn_seq_items(v, items, n);
+}
+
+bool arg_is_int_seq(TnValue v)
+{
+    TnValue *items;
+    int64_t n;
+    if (!size_items(v, &items, &n))
+        return false;
+    for (int64_t j = 0; j < n; j++)
+        if (!IS_INTLIKE(items[j]) && !IS_TENSOR(items[j]))
+            return false;
+    return true;
+}
+
+int arg_sizes_for(TnState *st, TnValue args, int *nd, int64_t *sizes, const char *fn,
+                  const char *arg, const char *kind)
+{
+    TnValue *items, *its;
+    int64_t n, k;
+    if (tn_seq_items(args, &items, &n)) {
+        its = items;
+        k = n;
+        if (n == 1 && !IS_INTLIKE(items[0]) && !IS_TENSOR(items[0]) &&
+            !size_items(items[0], &its, &k))
+            return tn_raise_int(st, tn_TypeError,
+                                "%s(): argument '%s' (position 1) must be tuple of %s, not %s", fn,
+                                arg, kind, tn_type_name(items[0]));
+        for (int64_t j = 0; j < k; j++)
+            if (!IS_INTLIKE(its[j]) && !IS_TENSOR(its[j]))
+                return tn_raise_int(st, tn_TypeError,
+                                    "%s(): argument '%s' must be tuple of %s, but found element of "
+                                    "type %s at pos %lld",
+                                    fn, arg, kind, tn_type_name(its[j]), (long long)j + 1);
+    }
+    return arg_sizes(st, args, nd, sizes);
+}
+
 int arg_dim_mask(TnState *st, TnValue dim, int ndim, uint32_t *mask)
 {
     if (IS_UNDEF(dim) || IS_NONE(dim)) {

@@ -31,6 +31,12 @@ TN_MUST_CHECK int arg_dtype(TnState *st, TnValue v, int *out);
 TN_MUST_CHECK int arg_int_list(TnState *st, TnValue v, int *n, int64_t *out, int max);
 /* Sizes from a *size tuple: ints, or a single sequence. */
 TN_MUST_CHECK int arg_sizes(TnState *st, TnValue args, int *nd, int64_t *sizes);
+/* A tuple, list or torch.Size of ints (or tensors, read as ints). */
+bool arg_is_int_seq(TnValue v);
+/* arg_sizes with PyTorch's TypeErrors for non-int sizes, naming fn(), the argument and its
+ * kind ("SymInts" or "ints") */
+TN_MUST_CHECK int arg_sizes_for(TnState *st, TnValue args, int *nd, int64_t *sizes,
+                                const char *fn, const char *arg, const char *kind);
 /* dim= as a mask over ndim dims (None/UNDEF: all). */
 TN_MUST_CHECK int arg_dim_mask(TnState *st, TnValue dim, int ndim, uint32_t *mask);
 /* A list/tuple of tensors as a new array (borrowed tensors). */

@@ -115,7 +115,10 @@ void dtype_set(TnDType dt, void *p, TnValue v)
     double f = isf ? v.u.f : (double)v.u.i;
     switch (dt) {
     case DT_BOOL: *(bool *)p = isf ? f != 0 : v.u.i != 0; break;
-    case DT_INT32: *(int32_t *)p = (int32_t)(isf ? f2i(f) : v.u.i); break;
+    case DT_INT32: /* out of range: INT32_MIN, as the 32-bit cvttsd2si gives */
+        *(int32_t *)p = isf ? (f > -2147483649.0 && f < 2147483648.0 ? (int32_t)f : INT32_MIN)
+                            : (int32_t)v.u.i;
+        break;
     case DT_INT64: *(int64_t *)p = isf ? f2i(f) : v.u.i; break;
     case DT_FLOAT32: *(float *)p = (float)f; break;
     default: *(double *)p = f; break;

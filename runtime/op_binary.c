@@ -35,16 +35,19 @@ static int binary_dtypes(TnState *st, TnBinaryOp op, TnOperand a, TnOperand b, T
     if (op == BOP_POW && !DT_IS_FLOAT(c) && !b.t && IS_INT(b.s) && b.s.u.i < 0)
         return tn_raise_int(st, tn_RuntimeError,
                             "Integers to negative integer powers are not allowed.");
-    if (!k_binary_loops[op][c]) {
-        const char *name = bop_names[op];
-        if (op == BOP_REM || op == BOP_FLOORDIV || op == BOP_DIV_TRUNC || op == BOP_FMOD)
-            c = DT_INT64; /* bool operands of integer division compute as int64 */
-        else if (op == BOP_POW && c == DT_BOOL)
-            c = DT_INT64;
-        else
-            return tn_raise_int(st, tn_RuntimeError, "\"%s_cpu\" not implemented for '%s'", name,
-                                tn_dtype_info[c].cname);
+    if (c == DT_BOOL && (op == BOP_REM || op == BOP_FLOORDIV || op == BOP_DIV_TRUNC ||
+                         op == BOP_FMOD || op == BOP_POW)) {
+        /* PyTorch has no bool kernel for these (a number operand promotes to int64 first) */
+        const char *name = op == BOP_REM        ? "remainder_cpu"
+                           : op == BOP_FLOORDIV ? "div_floor_cpu"
+                           : op == BOP_DIV_TRUNC ? "div_trunc_cpu"
+                           : op == BOP_FMOD     ? "fmod_cpu"
+                                                : "pow";
+        return tn_raise_int(st, tn_RuntimeError, "\"%s\" not implemented for 'Bool'", name);
     }
+    if (!k_binary_loops[op][c])
+        return tn_raise_int(st, tn_RuntimeError, "\"%s_cpu\" not implemented for '%s'",
+                            bop_names[op], tn_dtype_info[c].cname);
     *compute = c;
     *out = BOP_IS_CMP(op) || BOP_IS_LOGICAL(op) ? DT_BOOL : c;
     return 0;
@@ -170,8 +173,9 @@ TnTensor *op_binary(TnState *st, TnBinaryOp op, TnOperand a, TnOperand b)
     TnDType compute, outdt;
     int nd;
     int64_t shape[TN_MAX_DIMS];
-    if (binary_dtypes(st, op, a, b, &compute, &outdt) < 0 ||
-        operand_shape(a, b, st, &nd, shape) < 0)
+    /* shapes first: PyTorch's TensorIterator broadcasts before it looks for a kernel */
+    if (operand_shape(a, b, st, &nd, shape) < 0 ||
+        binary_dtypes(st, op, a, b, &compute, &outdt) < 0)
         return NULL;
     Prepared pa, pb;
     pb.owned = NULL;
@@ -193,14 +197,15 @@ done:
 int op_check_inplace(TnState *st, TnTensor *self, TnDType result, int nd, const int64_t *shape)
 {
     char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR];
-    if (!dtype_can_cast(result, self->dtype))
-        return tn_raise_int(st, tn_RuntimeError,
-                            "result type %s can't be cast to the desired output type %s",
-                            tn_dtype_info[result].cname, tn_dtype_info[self->dtype].cname);
+    /* the shape first, as PyTorch's TensorIterator checks it before the dtypes */
     if (nd != self->ndim || memcmp(shape, self->sizes, sizeof(int64_t) * (size_t)nd) != 0)
         return tn_raise_int(st, tn_RuntimeError,
                             "output with shape %s doesn't match the broadcast shape %s",
                             shape_str(b1, self->ndim, self->sizes), shape_str(b2, nd, shape));
+    if (!dtype_can_cast(result, self->dtype))
+        return tn_raise_int(st, tn_RuntimeError,
+                            "result type %s can't be cast to the desired output type %s",
+                            tn_dtype_info[result].cname, tn_dtype_info[self->dtype].cname);
     return 0;
 }
 
@@ -210,8 +215,9 @@ TnTensor *op_binary_(TnState *st, TnBinaryOp op, TnTensor *self, TnOperand b)
     TnDType compute, outdt;
     int nd;
     int64_t shape[TN_MAX_DIMS];
-    if (binary_dtypes(st, op, a, b, &compute, &outdt) < 0 ||
-        operand_shape(a, b, st, &nd, shape) < 0 ||
+    if (operand_shape(a, b, st, &nd, shape) < 0 ||
+        op_check_inplace(st, self, self->dtype, nd, shape) < 0 || /* the shape alone */
+        binary_dtypes(st, op, a, b, &compute, &outdt) < 0 ||
         op_check_inplace(st, self, outdt, nd, shape) < 0)
         return NULL;
     Prepared pa, pb;

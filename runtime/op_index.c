@@ -42,12 +42,13 @@ static void copy_block(char *dst, const int64_t *dstride, char *src, const int64
     iter_run(&it, copy_rows, &es, false);
 }
 
-/* An int64 copy of an index tensor; IndexError for other dtypes. */
+/* An int64 copy of an index tensor; IndexError for other dtypes. (NumPy's int32 arrays come
+ * here too; op_torch_key turns int32 tensors away before, as PyTorch 1.13 does.) */
 static TnTensor *as_index(TnState *st, TnTensor *t)
 {
     if (t->dtype != DT_INT64 && t->dtype != DT_INT32)
         return tn_raise_ptr(st, tn_IndexError,
-                            "tensors used as indices must be long, int, byte or bool tensors");
+                            "tensors used as indices must be long, byte or bool tensors");
     return tensor_to(st, t, DT_INT64);
 }
 
@@ -59,6 +60,7 @@ typedef struct {
     TnTensor *idx[TN_MAX_DIMS];         /* int64 index tensors (owned) */
     int bnd;                            /* broadcast index shape */
     int64_t bshape[TN_MAX_DIMS];
+    int nmasks, nints;                  /* advanced items: bool masks and integer indices */
 } Indexing;
 
 static void indexing_free(Indexing *ix)
@@ -172,17 +174,10 @@ static int parse_index(TnState *st, TnTensor *x, TnValue key, Indexing *ix)
         n = AS_TUPLE(key)->n;
     }
     int64_t want = 0;
-    bool ell = false;
     for (int64_t i = 0; i < n; i++) {
         int c = consumed(items[i]);
-        if (c < 0) {
-            if (ell)
-                return tn_raise_int(st, tn_IndexError,
-                                    "an index can only have a single ellipsis ('...')");
-            ell = true;
-        } else {
+        if (c >= 0)
             want += c;
-        }
     }
     if (want > x->ndim)
         return tn_raise_int(st, tn_IndexError, "too many indices for tensor of dimension %d",
@@ -193,7 +188,8 @@ static int parse_index(TnState *st, TnTensor *x, TnValue key, Indexing *ix)
     for (int64_t i = 0; i < n; i++) {
         TnValue it = items[i];
         TnTensor *v = ix->view;
-        if (d + consumed(it) > v->ndim && v->ndim > 0) /* a list that became a many-dim mask */
+        /* a list that became a many-dim mask, or items after a repeated `...` */
+        if (d > v->ndim || (d + consumed(it) > v->ndim && v->ndim > 0))
             return tn_raise_int(st, tn_IndexError, "too many indices for tensor of dimension %d",
                                 x->ndim);
         if (IS_INTLIKE(it) && !IS_BOOL(it)) {
@@ -225,6 +221,8 @@ static int parse_index(TnState *st, TnTensor *x, TnValue key, Indexing *ix)
                 return -1;
             d++;
         } else if (IS_OBJ(it) && AS_OBJ(it)->type == &tn_ellipsis_type) {
+            /* every `...` skips the unspecified dims (PyTorch accepts several; later items past
+             * the last dim then fail the check above) */
             int skip = (int)(x->ndim - want);
             d += skip;
             real += skip;
@@ -248,6 +246,7 @@ static int parse_index(TnState *st, TnTensor *x, TnValue key, Indexing *ix)
             }
             if (add_mask(st, ix, d, m, real) < 0)
                 return -1;
+            ix->nmasks++;
             d += m->ndim;
             real += m->ndim;
         } else {
@@ -263,6 +262,7 @@ static int parse_index(TnState *st, TnTensor *x, TnValue key, Indexing *ix)
                     return -1;
                 if (raw->dtype == DT_BOOL) { /* a list of bools is a mask */
                     int rc = add_mask(st, ix, d, raw, real);
+                    ix->nmasks++;
                     d += raw->ndim;
                     real += raw->ndim;
                     tn_obj_decref(raw);
@@ -270,11 +270,9 @@ static int parse_index(TnState *st, TnTensor *x, TnValue key, Indexing *ix)
                         return -1;
                     continue;
                 }
-                t = raw->dtype == DT_FLOAT32 ? NULL : as_index(st, raw);
-                if (!t && raw->dtype == DT_FLOAT32)
-                    (void)tn_raise(st, tn_IndexError,
-                                   "tensors used as indices must be long, int, byte or bool "
-                                   "tensors");
+                /* PyTorch makes any other list a long tensor: [] is an empty index and
+                 * floats truncate */
+                t = tensor_to(st, raw, DT_INT64);
                 tn_obj_decref(raw);
             } else {
                 return tn_raise_int(st, tn_IndexError,
@@ -284,6 +282,7 @@ static int parse_index(TnState *st, TnTensor *x, TnValue key, Indexing *ix)
             }
             if (!t || add_adv(st, ix, d, t) < 0)
                 return -1;
+            ix->nints++;
             d++;
             real++;
         }
@@ -317,7 +316,7 @@ static int parse_index(TnState *st, TnTensor *x, TnValue key, Indexing *ix)
             if (p[i] < -size || p[i] >= size)
                 return tn_raise_int(st, tn_IndexError,
                                     "index %lld is out of bounds for dimension %d with size %lld",
-                                    (long long)p[i], ix->dims[k], (long long)size);
+                                    (long long)p[i], k, (long long)size); /* PyTorch counts index tensors */
     }
     return 0;
 }
@@ -413,6 +412,84 @@ static TnTensor *gather_adv(TnState *st, Indexing *ix)
     return c;
 }
 
+/* NumPy's rule, which PyTorch keeps: a short list holding a sequence, tensor, slice, `...` or
+ * None is a tuple of indices, not one index. */
+static bool list_is_tuple(TnValue key)
+{
+    if (!IS_LIST(key) || AS_LIST(key)->n >= 32)
+        return false;
+    for (int64_t i = 0; i < AS_LIST(key)->n; i++) {
+        TnValue it = AS_LIST(key)->items[i];
+        if (IS_TENSOR(it) || IS_LIST(it) || IS_TUPLE(it) || IS_RANGE(it) || IS_STR(it) ||
+            IS_SLICE(it) || IS_NONE(it) || IS_TYPEOF(it, &tn_ellipsis_type))
+            return true;
+    }
+    return false;
+}
+
+/* Checks PyTorch 1.13 makes on a Python-level key before indexing, which NumPy's indexing
+ * (sharing op_getitem) does not make. */
+static int check_torch_item(TnState *st, TnValue it)
+{
+    if (IS_STR(it))
+        return tn_raise_int(st, tn_TypeError, "new(): invalid data type 'str'");
+    if (IS_TENSOR(it) && AS_TENSOR(it)->dtype == DT_INT32)
+        return tn_raise_int(st, tn_IndexError,
+                            "tensors used as indices must be long, byte or bool tensors");
+    return 0;
+}
+
+/* A tensor's key as PyTorch reads it (a new reference, or undef with an error set). */
+TnValue op_torch_key(TnState *st, TnTensor *x, TnValue key)
+{
+    if (IS_INTLIKE(key) && !IS_BOOL(key) && x->ndim == 0) {
+        (void)tn_raise(st, tn_IndexError, "invalid index of a 0-dim tensor. Use `tensor.item()` in "
+                       "Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
+        return tn_undef();
+    }
+    if (list_is_tuple(key)) {
+        TnValue t = tuple_new(st, AS_LIST(key)->n);
+        for (int64_t i = 0; !IS_UNDEF(t) && i < AS_LIST(key)->n; i++)
+            tuple_set(t, i, tn_ref(AS_LIST(key)->items[i]));
+        key = t;
+    } else if (IS_RANGE(key)) {
+        key = list_from_iterable(st, key); /* a range is a sequence of indices */
+    } else {
+        key = tn_ref(key);
+    }
+    if (IS_UNDEF(key))
+        return key;
+    TnValue *items = IS_TUPLE(key) ? AS_TUPLE(key)->items : &key;
+    int64_t n = IS_TUPLE(key) ? AS_TUPLE(key)->n : 1;
+    bool ranges = false;
+    for (int64_t i = 0; i < n && IS_TUPLE(key); i++)
+        ranges |= IS_RANGE(items[i]);
+    if (ranges) { /* a copy with each range as a list of indices (the caller's tuple stays) */
+        TnValue t = tuple_new(st, n);
+        for (int64_t i = 0; !IS_UNDEF(t) && i < n; i++) {
+            TnValue v = IS_RANGE(items[i]) ? list_from_iterable(st, items[i]) : tn_ref(items[i]);
+            if (IS_UNDEF(v)) {
+                tn_decref(t);
+                t = v;
+                break;
+            }
+            tuple_set(t, i, v);
+        }
+        tn_decref(key);
+        if (IS_UNDEF(t))
+            return t;
+        key = t;
+        items = AS_TUPLE(key)->items;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        if (check_torch_item(st, items[i]) < 0) {
+            tn_decref(key);
+            return tn_undef();
+        }
+    }
+    return key;
+}
+
 TnTensor *op_getitem(TnState *st, TnTensor *x, TnValue key)
 {
     Indexing ix;
@@ -431,20 +508,37 @@ TnTensor *op_getitem(TnState *st, TnTensor *x, TnValue key)
     return r;
 }
 
-/* The value to store, as a tensor of x's dtype. */
-static TnTensor *value_tensor(TnState *st, TnTensor *x, TnValue value)
+/* The value to store, as a tensor of x's dtype. PyTorch takes only numbers and tensors;
+ * NumPy's indexing (torch false) also takes nested lists. */
+static TnTensor *value_tensor(TnState *st, TnTensor *x, TnValue value, bool torch)
 {
     if (IS_TENSOR(value))
         return tensor_to(st, AS_TENSOR(value), x->dtype);
     if (IS_NUMBER(value))
-        return tensor_scalar(st, x->dtype, value);
-    if (IS_LIST(value) || IS_TUPLE(value))
+        return tensor_check_scalar(st, x->dtype, value) < 0 ? NULL
+                                                            : tensor_scalar(st, x->dtype, value);
+    if (!torch && (IS_LIST(value) || IS_TUPLE(value)))
         return tensor_from_data(st, value, x->dtype);
-    return tn_raise_ptr(st, tn_TypeError, "can't assign a %s to a %s", tn_type_name(value),
-                        "torch.FloatTensor");
+    return tn_raise_ptr(st, tn_TypeError, "can't assign a %s to a torch.%sTensor",
+                        tn_type_name(value), tn_dtype_info[x->dtype].cname);
 }
 
-static int scatter_adv(TnState *st, Indexing *ix, TnTensor *val)
+/* PyTorch's index_put_ needs a tensor value of the destination's dtype (srcdt: the value's
+ * dtype before conversion, -1 for a number), except that one bool mask with a one-element
+ * value becomes masked_fill_, which converts. */
+static int check_put_dtype(TnState *st, const Indexing *ix, TnTensor *val, int srcdt)
+{
+    if (srcdt < 0 || (TnDType)srcdt == ix->view->dtype)
+        return 0;
+    if (ix->nmasks == 1 && ix->nints == 0 && tensor_numel(val) == 1)
+        return 0;
+    return tn_raise_int(st, tn_RuntimeError,
+                        "Index put requires the source and destination dtypes match, got %s for "
+                        "the destination and %s for the source.",
+                        tn_dtype_info[ix->view->dtype].cname, tn_dtype_info[srcdt].cname);
+}
+
+static int scatter_adv(TnState *st, Indexing *ix, TnTensor *val, int srcdt)
 {
     Layout L;
     layout(ix, &L);
@@ -458,8 +552,18 @@ static int scatter_adv(TnState *st, Indexing *ix, TnTensor *val)
         fshape[i] = shape[perm[i]];
     /* value broadcast to the result shape (PyTorch order), then viewed adv-first */
     TnTensor *e = tensor_expand_to(st, val, nd, fshape);
-    if (!e)
+    if (!e) {
+        char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR];
+        tn_clear_error(st);
+        return tn_raise_int(st, tn_RuntimeError,
+                            "shape mismatch: value tensor of shape %s cannot be broadcast to "
+                            "indexing result of shape %s",
+                            shape_str(b1, val->ndim, val->sizes), shape_str(b2, nd, fshape));
+    }
+    if (check_put_dtype(st, ix, val, srcdt) < 0) {
+        tn_obj_decref(e);
         return -1;
+    }
     for (int i = 0; i < nd; i++)
         inv[perm[i]] = i;
     TnTensor *v = op_permute(st, e, nd, inv);
@@ -482,7 +586,7 @@ static int scatter_adv(TnState *st, Indexing *ix, TnTensor *val)
     return 0;
 }
 
-int op_setitem(TnState *st, TnTensor *x, TnValue key, TnValue value)
+static int setitem(TnState *st, TnTensor *x, TnValue key, TnValue value, bool torch)
 {
     Indexing ix;
     TnTensor *val = NULL;
@@ -493,13 +597,38 @@ int op_setitem(TnState *st, TnTensor *x, TnValue key, TnValue value)
         rc = tensor_fill_(st, ix.view, value);
         goto done;
     }
-    if (!(val = value_tensor(st, x, value)))
+    if (!(val = value_tensor(st, x, value, torch)))
         goto done;
-    rc = ix.nadv == 0 ? tensor_copy_(st, ix.view, val) : scatter_adv(st, &ix, val);
+    if (val->ndim > 0 && val->sizes[0] == 1) {
+        /* PyTorch drops the value's leading 1s first: x[0] = ones(1, 1, n) fits a row */
+        int lead = 0;
+        while (lead < val->ndim && val->sizes[lead] == 1)
+            lead++;
+        TnTensor *v = tensor_alias(st, val, val->ndim - lead, val->sizes + lead,
+                                   val->strides + lead, val->offset);
+        tn_obj_decref(val);
+        if (!(val = v))
+            goto done;
+    }
+    if (torch && ix.nadv == 0 && IS_TENSOR(value) &&
+        tensor_check_overlap(st, ix.view, AS_TENSOR(value)) < 0) /* PyTorch's copy_ checks */
+        goto done;
+    int srcdt = torch && IS_TENSOR(value) ? (int)AS_TENSOR(value)->dtype : -1;
+    rc = ix.nadv == 0 ? tensor_copy_(st, ix.view, val) : scatter_adv(st, &ix, val, srcdt);
 done:
     tn_obj_decref(val);
     indexing_free(&ix);
     return rc;
+}
+
+int op_setitem(TnState *st, TnTensor *x, TnValue key, TnValue value)
+{
+    return setitem(st, x, key, value, false);
+}
+
+int op_setitem_torch(TnState *st, TnTensor *x, TnValue key, TnValue value)
+{
+    return setitem(st, x, key, value, true);
 }
 
 /* ----------------------------------------------------------- index ops */
@@ -562,7 +691,25 @@ static TnTensor *check_gs_index(TnState *st, const char *name, TnTensor *x, int 
         return tn_raise_ptr(st, tn_RuntimeError,
                             "Index tensor must have the same number of dimensions as %s tensor",
                             src ? "self" : "input");
-    for (int k = 0; k < index->ndim; k++) {
+    bool gather = !strcmp(name, "gather");
+    if (!gather && tensor_numel(index) > 0) {
+        /* scatter's check (PyTorch's scatter_shape_check) has its own words */
+        bool wrong = false;
+        for (int k = 0; k < index->ndim && !wrong; k++)
+            wrong = k != d && index->sizes[k] > x->sizes[k];
+        for (int k = 0; src && k < index->ndim && !wrong; k++)
+            wrong = index->sizes[k] > src->sizes[k];
+        char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR], b3[TN_SHAPE_STR];
+        if (wrong)
+            return tn_raise_ptr(st, tn_RuntimeError,
+                                "Expected index %s to be smaller than self %s apart from dimension "
+                                "%d%s%s",
+                                shape_str(b1, index->ndim, index->sizes),
+                                shape_str(b2, x->ndim, x->sizes), d,
+                                src ? " and to be smaller size than src " : "",
+                                src ? shape_str(b3, src->ndim, src->sizes) : "");
+    }
+    for (int k = 0; gather && k < index->ndim; k++) {
         if (k != d && index->sizes[k] > x->sizes[k]) {
             char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR];
             return tn_raise_ptr(st, tn_RuntimeError,
@@ -570,14 +717,6 @@ static TnTensor *check_gs_index(TnState *st, const char *name, TnTensor *x, int 
                                 "smaller than self %s apart from dimension %d",
                                 k, shape_str(b1, index->ndim, index->sizes),
                                 shape_str(b2, x->ndim, x->sizes), d);
-        }
-        if (src && index->sizes[k] > src->sizes[k]) {
-            char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR];
-            return tn_raise_ptr(st, tn_RuntimeError,
-                                "Size does not match at dimension %d expected index %s to be "
-                                "smaller than src %s apart from dimension %d",
-                                k, shape_str(b1, index->ndim, index->sizes),
-                                shape_str(b2, src->ndim, src->sizes), d);
         }
     }
     return tensor_contiguous(st, index);
@@ -620,8 +759,9 @@ TnTensor *op_gather(TnState *st, TnTensor *x, int64_t dim, TnTensor *index)
 }
 
 TnTensor *op_scatter(TnState *st, TnTensor *x, int64_t dim, TnTensor *index, TnOperand src,
-                     bool add, bool inplace)
+                     int mode, bool inplace)
 {
+    bool add = mode == SCATTER_ADD;
     int d;
     if (tensor_wrap_dim(st, dim, x->ndim, &d) < 0)
         return NULL;
@@ -659,12 +799,21 @@ TnTensor *op_scatter(TnState *st, TnTensor *x, int64_t dim, TnTensor *index, TnO
         }
         char *o = elem(out, off);
         const char *s = src.t ? elem(src.t, soff) : sbuf;
-        if (!add)
+        bool mul = mode == SCATTER_MUL;
+        if (mode == SCATTER_SET)
             memcpy(o, s, (size_t)es);
         else if (DT_IS_FLOAT(x->dtype))
-            dtype_set(x->dtype, o, tn_float(dtype_get_f(x->dtype, o) + dtype_get_f(x->dtype, s)));
-        else
-            dtype_set(x->dtype, o, tn_int(dtype_get_i(x->dtype, o) + dtype_get_i(x->dtype, s)));
+            dtype_set(x->dtype, o,
+                      tn_float(mul ? dtype_get_f(x->dtype, o) * dtype_get_f(x->dtype, s)
+                                   : dtype_get_f(x->dtype, o) + dtype_get_f(x->dtype, s)));
+        else if (x->dtype == DT_BOOL)
+            *(bool *)o = mul ? (*(bool *)o && *(const bool *)s) : (*(bool *)o || *(const bool *)s);
+        else /* wrap around as the int kernels do */
+            dtype_set(x->dtype, o,
+                      tn_int(mul ? (int64_t)((uint64_t)dtype_get_i(x->dtype, o) *
+                                             (uint64_t)dtype_get_i(x->dtype, s))
+                                 : (int64_t)((uint64_t)dtype_get_i(x->dtype, o) +
+                                             (uint64_t)dtype_get_i(x->dtype, s))));
     }
     if (out)
         tensor_bump_version(out);
@@ -684,6 +833,8 @@ TnTensor *op_masked_fill(TnState *st, TnTensor *x, TnTensor *mask, TnOperand val
                             "tensor with %d dimension(s).",
                             value.t->ndim);
     TnValue v = value.t ? tensor_get_flat(value.t, 0) : value.s;
+    if (!value.t && tensor_check_scalar(st, x->dtype, v) < 0)
+        return NULL;
     int nd;
     int64_t shape[TN_MAX_DIMS];
     /* mask first: PyTorch's broadcast error names the mask as tensor a */

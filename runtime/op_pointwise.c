@@ -95,6 +95,9 @@ TnTensor *op_clamp(TnState *st, TnTensor *x, TnOperand lo, TnOperand hi, TnTenso
     if (present(hi))
         ops[n++] = hi;
     TnDType dt = dtype_result_type(ops, n);
+    for (int k = 1; k < n; k++) /* PyTorch's kernel converts number bounds with a range check */
+        if (!ops[k].t && tensor_check_scalar(st, dt, ops[k].s) < 0)
+            return NULL;
     /* compute in the common dtype: max(x, lo) then min(., hi) */
     TnTensor *cur = tensor_to(st, x, dt);
     TnOperand bounds[2] = {lo, hi};
@@ -107,7 +110,15 @@ TnTensor *op_clamp(TnState *st, TnTensor *x, TnOperand lo, TnOperand hi, TnTenso
     }
     if (!cur || !inplace)
         return cur;
-    int rc = op_check_inplace(st, inplace, cur->dtype, cur->ndim, cur->sizes);
+    /* clamp_'s check names the output by its C type (PyTorch 1.13's TypeMeta) */
+    static const char *const ctype[] = {[DT_FLOAT32] = "float", [DT_FLOAT64] = "double",
+                                        [DT_INT64] = "long int", [DT_INT32] = "int",
+                                        [DT_BOOL] = "bool"};
+    int rc = dtype_can_cast(cur->dtype, inplace->dtype)
+                 ? op_check_inplace(st, inplace, cur->dtype, cur->ndim, cur->sizes)
+                 : tn_raise_int(st, tn_RuntimeError,
+                                "result type %s can't be cast to the desired output type %s",
+                                tn_dtype_info[cur->dtype].cname, ctype[inplace->dtype]);
     if (rc == 0)
         rc = tensor_copy_(st, inplace, cur);
     tn_obj_decref(cur);
@@ -190,9 +201,8 @@ TnTensor *op_isclose(TnState *st, TnTensor *a, TnTensor *b, double rtol, double 
                      bool equal_nan)
 {
     if (a->dtype != b->dtype)
-        return tn_raise_ptr(st, tn_RuntimeError,
-                            "%s(): expected both inputs to have same dtype, but got %s and %s",
-                            "isclose", tn_dtype_info[a->dtype].cname, tn_dtype_info[b->dtype].cname);
+        return tn_raise_ptr(st, tn_RuntimeError, "%s did not match %s", /* PyTorch 1.13's words */
+                            tn_dtype_info[a->dtype].cname, tn_dtype_info[b->dtype].cname);
     int nd;
     int64_t shape[TN_MAX_DIMS];
     if (shape_broadcast(st, a->ndim, a->sizes, b->ndim, b->sizes, &nd, shape) < 0)

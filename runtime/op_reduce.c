@@ -657,8 +657,13 @@ TnTensor *op_scan(TnState *st, TnScanOp op, TnTensor *x, int64_t dim, int dtype)
         else if (dt == DT_BOOL || dt == DT_INT32)
             dt = DT_INT64; /* computed in int64, cast back below */
     } else if (!DT_IS_FLOAT(dt)) {
-        return tn_raise_ptr(st, tn_RuntimeError, "\"%s_lastdim_kernel_impl\" not implemented for '%s'",
-                            op == SCAN_SOFTMAX ? "softmax" : "log_softmax", tn_dtype_info[dt].cname);
+        /* PyTorch 1.13 names its kernel: a last-dim one per op, else the shared softmax one */
+        bool last = x->ndim == 0 || d == x->ndim - 1;
+        return tn_raise_ptr(st, tn_RuntimeError, "\"%s_kernel_impl\" not implemented for '%s'",
+                            !last ? "softmax"
+                            : op == SCAN_SOFTMAX ? "softmax_lastdim"
+                                                 : "log_softmax_lastdim",
+                            tn_dtype_info[dt].cname);
     }
     if (dt == DT_FLOAT32 && (op == SCAN_SOFTMAX || op == SCAN_LOG_SOFTMAX))
         return softmax_f32(st, op == SCAN_LOG_SOFTMAX, x, d);

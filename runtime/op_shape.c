@@ -35,7 +35,7 @@ int op_infer_shape(TnState *st, int nd, int64_t *shape, int64_t numel)
     }
     if (infer >= 0) {
         if (prod == 0 || numel % prod != 0) {
-            if (prod == 0)
+            if (prod == 0 && numel == 0)
                 return tn_raise_int(st, tn_RuntimeError,
                                     "cannot reshape tensor of 0 elements into shape %s because "
                                     "the unspecified dimension size -1 can be any value and is "
@@ -303,12 +303,13 @@ TnTensor *op_movedim(TnState *st, TnTensor *t, int n, const int64_t *src, const 
         int s, d;
         if (tensor_wrap_dim(st, src[i], nd, &s) < 0 || tensor_wrap_dim(st, dst[i], nd, &d) < 0)
             return NULL;
+        char b[TN_SHAPE_STR]; /* PyTorch 1.13 shows the whole list */
         if (used_src[s])
-            return tn_raise_ptr(st, tn_RuntimeError,
-                                "movedim: repeated dim in `source` (%lld)", (long long)src[i]);
+            return tn_raise_ptr(st, tn_RuntimeError, "movedim: repeated dim in `source` (%s)",
+                                shape_str(b, n, src));
         if (used_dst[d])
-            return tn_raise_ptr(st, tn_RuntimeError,
-                                "movedim: repeated dim in `destination` (%lld)", (long long)dst[i]);
+            return tn_raise_ptr(st, tn_RuntimeError, "movedim: repeated dim in `destination` (%s)",
+                                shape_str(b, n, dst));
         used_src[s] = used_dst[d] = true;
         perm[d] = s;
     }
@@ -329,10 +330,11 @@ TnTensor *op_expand(TnState *st, TnTensor *t, int n, const int64_t *sizes_in)
     char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR];
     if (n < t->ndim)
         return tn_raise_ptr(st, tn_RuntimeError,
-                            "expand(torch.FloatTensor{%s}, size=%s): the number of sizes "
+                            "expand(%s{%s}, size=%s): the number of sizes "
                             "provided (%d) must be greater or equal to the number of dimensions "
                             "in the tensor (%d)",
-                            SHP(b1, t), shape_str(b2, n, sizes_in), n, t->ndim);
+                            tensor_expand_name(t->dtype), SHP(b1, t), shape_str(b2, n, sizes_in),
+                            n, t->ndim);
     for (int d = 0; d < n; d++) {
         int j = d - (n - t->ndim);
         sizes[d] = sizes_in[d];
@@ -357,11 +359,11 @@ TnTensor *op_narrow(TnState *st, TnTensor *t, int64_t dim, int64_t start, int64_
     if (tensor_wrap_dim(st, dim, t->ndim, &d) < 0)
         return NULL;
     int64_t size = t->sizes[d];
-    if (start < -size || start > size)
+    if (start < -size || start > size) /* PyTorch 1.13 wraps start as a dim, with that error */
         return tn_raise_ptr(st, tn_IndexError,
-                            "start out of range (expected to be in range of [%lld, %lld], but got "
-                            "%lld)",
-                            (long long)-size, (long long)size, (long long)start);
+                            "Dimension out of range (expected to be in range of [%lld, %lld], but "
+                            "got %lld)",
+                            (long long)-size, (long long)size - 1, (long long)start);
     if (start < 0)
         start += size;
     if (length < 0 || start > size - length)
@@ -686,7 +688,8 @@ TnTensor *op_flip(TnState *st, TnTensor *t, int n, const int64_t *dims)
         if (tensor_wrap_dim(st, dims[i], t->ndim, &d) < 0)
             return NULL;
         if (seen[d])
-            return tn_raise_ptr(st, tn_RuntimeError, "dims has duplicates, original flip dims size=%d, but unique flip dims size=%d", n, n - 1);
+            return tn_raise_ptr(st, tn_RuntimeError,
+                                "dim %d appears multiple times in the list of dims", d);
         seen[d] = true;
         if (t->sizes[d] > 0)
             off += (t->sizes[d] - 1) * t->strides[d];

@@ -18,7 +18,12 @@ static int unary_dtypes(TnState *st, TnUnaryOp op, TnDType in, TnDType *compute,
                             "Negation, the `-` operator, on a bool tensor is not supported. If "
                             "you are trying to invert a mask, use the `~` or `logical_not()` "
                             "operator instead.");
-    if ((op == UN_SQUARE || op == UN_RELU) && in == DT_BOOL)
+    if (op == UN_RELU && in == DT_BOOL)
+        return tn_raise_int(st, tn_RuntimeError, "Boolean inputs not supported for relu");
+    if ((op == UN_FLOOR || op == UN_CEIL || op == UN_ROUND || op == UN_TRUNC) && in == DT_BOOL)
+        return tn_raise_int(st, tn_RuntimeError, "\"%s_vml_cpu\" not implemented for 'Bool'",
+                            un_names[op]);
+    if (op == UN_SQUARE && in == DT_BOOL)
         c = DT_INT64;
     if (!k_unary_loops[op][c] || (op == UN_ABS && in == DT_BOOL))
         return tn_raise_int(st, tn_RuntimeError, "\"%s_cpu\" not implemented for '%s'",

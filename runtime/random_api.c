@@ -4,6 +4,7 @@
  * order PyTorch's TensorIterator visits the elements, so seeded runs match PyTorch draw for draw. */
 #include "api_args.h"
 #include "random.h"
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -115,7 +116,9 @@ static TnValue rand_new(TnState *st, TnValue *a, FillKind kind)
     int nd;
     int64_t sizes[TN_MAX_DIMS];
     TnDType dt;
-    if (arg_sizes(st, a[0], &nd, sizes) < 0 || float_dtype(st, a[1], &dt) < 0)
+    if (arg_sizes_for(st, a[0], &nd, sizes, kind == FILL_NORMAL ? "randn" : "rand", "size",
+                      "ints") < 0 ||
+        float_dtype(st, a[1], &dt) < 0)
         return tn_undef();
     TnTensor *t = tensor_empty(st, dt, nd, sizes);
     if (t && rand_fill(st, t, kind, 0, 1) < 0) {
@@ -373,24 +376,31 @@ static TnTensor *bernoulli_draw(TnState *st, TnTensor *p, int nd, const int64_t 
     tn_obj_decref(e);
     if (!pc)
         return NULL;
-    int64_t n = tensor_numel(pc);
-    bool ok = true;
+    int64_t n = tensor_numel(pc), bad = n;
     if (p->dtype == DT_FLOAT32) {
         const float *pv = (const float *)tensor_ptr(pc);
-        for (int64_t i = 0; i < n && ok; i++)
-            ok = pv[i] >= 0 && pv[i] <= 1;
+        for (int64_t i = 0; i < n && bad == n; i++)
+            bad = pv[i] >= 0 && pv[i] <= 1 ? n : i;
     } else {
         const double *pv = (const double *)tensor_ptr(pc);
-        for (int64_t i = 0; i < n && ok; i++)
-            ok = pv[i] >= 0 && pv[i] <= 1;
+        for (int64_t i = 0; i < n && bad == n; i++)
+            bad = pv[i] >= 0 && pv[i] <= 1 ? n : i;
     }
-    TnTensor *out = ok ? tensor_empty(st, p->dtype, nd, sizes) : NULL;
-    if (!ok)
+    bool ok = bad == n;
+    /* PyTorch checks each p as it reaches it: the elements before a bad one have drawn */
+    TnTensor *out = tensor_empty(st, p->dtype, nd, sizes);
+    if (!ok && out && p->dtype == DT_FLOAT32)
+        rng_bernoulli_f32(rng_default(), (float *)tensor_ptr(out), (float *)tensor_ptr(pc), bad);
+    else if (!ok && out)
+        rng_bernoulli_f64(rng_default(), (double *)tensor_ptr(out), (double *)tensor_ptr(pc), bad);
+    if (!ok && out) {
+        tn_obj_decref(out);
+        out = NULL;
         tn_raise(st, tn_RuntimeError,
                  "Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
                  "message be improved?  If so, please report an enhancement request to "
                  "PyTorch.)");
-    else if (out && p->dtype == DT_FLOAT32)
+    } else if (out && p->dtype == DT_FLOAT32)
         rng_bernoulli_f32(rng_default(), (float *)tensor_ptr(out), (float *)tensor_ptr(pc), n);
     else if (out)
         rng_bernoulli_f64(rng_default(), (double *)tensor_ptr(out), (double *)tensor_ptr(pc), n);
@@ -479,6 +489,10 @@ NATIVE(api_randint)
     int64_t l, h;
     int nd, dt;
     int64_t sizes[TN_MAX_DIMS];
+    if (!arg_is_int_seq(size)) /* no overload matches: PyTorch names the size argument's type */
+        return tn_raise(st, tn_TypeError,
+                        "randint(): argument 'size' (position %d) must be tuple of ints, not %s",
+                        IS_UNDEF(a[2]) ? 2 : 3, tn_type_name(size));
     if (arg_int(st, lo, &l, "low") < 0 || arg_int(st, hi, &h, "high") < 0 ||
         arg_int_list(st, size, &nd, sizes, TN_MAX_DIMS) < 0 || arg_dtype(st, a[3], &dt) < 0)
         return tn_undef();
@@ -522,7 +536,10 @@ NATIVE(api_randperm)
 NATIVE(api_manual_seed)
 {
     int64_t s;
-    if (arg_int(st, a[0], &s, "seed") < 0)
+    TnValue v = a[0];
+    if (IS_FLOAT(v) && isfinite(v.u.f) && fabs(v.u.f) < 9.2e18)
+        v = tn_int((int64_t)v.u.f); /* torch.manual_seed takes int(seed) */
+    if (arg_int(st, v, &s, "seed") < 0)
         return tn_undef();
     rng_manual_seed(rng_default(), (uint64_t)s);
     return tn_none();

@@ -2,6 +2,8 @@
 #include "tensor.h"
 #include "iter.h"
 #include "kernels.h"
+#include <float.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,15 +50,26 @@ char *shape_str(char *buf, int ndim, const int64_t *sizes)
     return buf;
 }
 
-int tensor_check_expand(TnState *st, int nsrc, const int64_t *src, int ndst, const int64_t *dst)
+const char *tensor_expand_name(TnDType dt)
+{
+    /* what PyTorch 1.13's expand error calls the tensor: its legacy type, except for bool */
+    static const char *const names[] = {[DT_BOOL] = "CPUBoolType", [DT_INT32] = "torch.IntTensor",
+                                        [DT_INT64] = "torch.LongTensor",
+                                        [DT_FLOAT32] = "torch.FloatTensor",
+                                        [DT_FLOAT64] = "torch.DoubleTensor"};
+    return names[dt];
+}
+
+int tensor_check_expand(TnState *st, TnDType dt, int nsrc, const int64_t *src, int ndst,
+                        const int64_t *dst)
 {
     char b1[TN_SHAPE_STR], b2[TN_SHAPE_STR];
     if (nsrc > ndst)
         return tn_raise_int(st, tn_RuntimeError,
-                            "expand(torch.FloatTensor{%s}, size=%s): the number of sizes provided "
+                            "expand(%s{%s}, size=%s): the number of sizes provided "
                             "(%d) must be greater or equal to the number of dimensions in the "
                             "tensor (%d)",
-                            shape_str(b1, nsrc, src), shape_str(b2, ndst, dst), ndst, nsrc);
+                            tensor_expand_name(dt), shape_str(b1, nsrc, src), shape_str(b2, ndst, dst), ndst, nsrc);
     for (int d = 0; d < ndst; d++) {
         int j = d - (ndst - nsrc);
         if (j >= 0 && src[j] != dst[d] && src[j] != 1)
@@ -392,6 +405,15 @@ static inline int64_t sat_i64(double v)
     return (int64_t)v;
 }
 
+/* float to int32 as x86's 32-bit cvttss2si/cvttsd2si (PyTorch's static_cast): values out of
+ * int32's range, inf and nan become INT32_MIN */
+static inline int32_t sat_i32(double v)
+{
+    if (!(v > -2147483649.0 && v < 2147483648.0))
+        return INT32_MIN;
+    return (int32_t)v;
+}
+
 #define CAST_LOOP(NAME, TO, FROM, EXPR)                                                       \
     static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                        \
     {                                                                                         \
@@ -425,7 +447,7 @@ CAST_LOOP(cast_b_i32, bool, int32_t, x != 0)
 CAST_LOOP(cast_b_i64, bool, int64_t, x != 0)
 CAST_LOOP(cast_b_f32, bool, float, x != 0)
 CAST_LOOP(cast_b_f64, bool, double, x != 0)
-CAST_ROW(int32_t, i32, (int32_t)sat_i64(x))
+CAST_ROW(int32_t, i32, sat_i32(x))
 CAST_ROW(int64_t, i64, sat_i64(x))
 CAST_ROW(float, f32, (float)x)
 CAST_ROW(double, f64, (double)x)
@@ -534,7 +556,7 @@ static bool copy_transposed(const TnIter *it, int es)
 
 int tensor_copy_(TnState *st, TnTensor *dst, TnTensor *src)
 {
-    if (tensor_check_expand(st, src->ndim, src->sizes, dst->ndim, dst->sizes) < 0)
+    if (tensor_check_expand(st, src->dtype, src->ndim, src->sizes, dst->ndim, dst->sizes) < 0)
         return -1;
     TnIter it;
     iter_init(&it, 2, dst->ndim, dst->sizes);
@@ -571,8 +593,79 @@ FILL_LOOP(fill_1, uint8_t)
 FILL_LOOP(fill_4, uint32_t)
 FILL_LOOP(fill_8, uint64_t)
 
+/* PyTorch converts a Python number to a tensor's element type with a range check
+ * (c10::checked_convert): ints and floats must fit an integer type, a finite float must fit
+ * float32 (inf and nan pass), and bool takes anything. */
+int tensor_check_scalar(TnState *st, TnDType dt, TnValue v)
+{
+    bool bad = false;
+    if (dt == DT_INT32 || dt == DT_INT64) {
+        double lo = dt == DT_INT32 ? -2147483648.0 : -9223372036854775808.0;
+        double hi = dt == DT_INT32 ? 2147483647.0 : 9223372036854775807.0;
+        bad = IS_FLOAT(v) ? !(v.u.f >= lo && v.u.f <= hi)
+                          : dt == DT_INT32 && !IS_BOOL(v) && (v.u.i < INT32_MIN || v.u.i > INT32_MAX);
+    } else if (dt == DT_FLOAT32 && IS_FLOAT(v)) {
+        bad = isfinite(v.u.f) && fabs(v.u.f) > FLT_MAX;
+    }
+    if (!bad)
+        return 0;
+    static const char *const cname[] = {[DT_INT32] = "int", [DT_INT64] = "int64_t",
+                                        [DT_FLOAT32] = "float"};
+    return tn_raise_int(st, tn_RuntimeError, "value cannot be converted to type %s without overflow",
+                        cname[dt]);
+}
+
+/* PyTorch's is_non_overlapping_and_dense: some order of the dims (size-1 dims aside) makes
+ * the strides exactly those of a contiguous tensor. */
+static bool non_overlapping_dense(const TnTensor *t)
+{
+    int order[TN_MAX_DIMS], n = 0;
+    for (int d = 0; d < t->ndim; d++)
+        if (t->sizes[d] != 1)
+            order[n++] = d;
+    for (int i = 1; i < n; i++) /* insertion sort by stride */
+        for (int j = i; j > 0 && t->strides[order[j]] < t->strides[order[j - 1]]; j--) {
+            int k = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = k;
+        }
+    int64_t expect = 1;
+    for (int i = 0; i < n; i++) {
+        if (t->strides[order[i]] != expect)
+            return false;
+        expect *= t->sizes[order[i]];
+    }
+    return true;
+}
+
+int tensor_check_overlap(TnState *st, TnTensor *out, TnTensor *in)
+{
+    for (int d = 0; d < out->ndim; d++)
+        if (out->sizes[d] > 1 && out->strides[d] == 0)
+            return tn_raise_int(st, tn_RuntimeError,
+                                "unsupported operation: more than one element of the written-to "
+                                "tensor refers to a single memory location. Please clone() the "
+                                "tensor before performing the operation.");
+    if (!in || in == out || in->storage != out->storage || !tensor_numel(in) ||
+        !tensor_numel(out) || !non_overlapping_dense(in) || !non_overlapping_dense(out))
+        return 0;
+    int64_t ob = out->offset * DT_SIZE(out->dtype), ib = in->offset * DT_SIZE(in->dtype);
+    int64_t oe = ob + tensor_numel(out) * DT_SIZE(out->dtype);
+    int64_t ie = ib + tensor_numel(in) * DT_SIZE(in->dtype);
+    bool same = ob == ib && oe == ie && out->ndim == in->ndim &&
+                !memcmp(out->strides, in->strides, sizeof(int64_t) * (size_t)out->ndim);
+    if (same || !(ob < ie && ib < oe))
+        return 0;
+    return tn_raise_int(st, tn_RuntimeError,
+                        "unsupported operation: some elements of the input tensor and the "
+                        "written-to tensor refer to a single memory location. Please clone() the "
+                        "tensor before performing the operation.");
+}
+
 int tensor_fill_(TnState *st, TnTensor *t, TnValue v)
 {
+    if (tensor_check_scalar(st, t->dtype, v) < 0)
+        return -1;
     uint64_t buf = 0;
     dtype_set(t->dtype, &buf, v);
     TnIter it;
@@ -622,7 +715,7 @@ TnTensor *tensor_expand_to(TnState *st, TnTensor *t, int ndim, const int64_t *si
 {
     int64_t strides[TN_MAX_DIMS];
     int lead = ndim - t->ndim;
-    if (tensor_check_expand(st, t->ndim, t->sizes, ndim, sizes) < 0)
+    if (tensor_check_expand(st, t->dtype, t->ndim, t->sizes, ndim, sizes) < 0)
         return NULL;
     for (int d = 0; d < ndim; d++) {
         int j = d - lead;

@@ -152,6 +152,10 @@ TnTensor *tensor_clone(TnState *st, TnTensor *t);
 TnTensor *tensor_to(TnState *st, TnTensor *t, TnDType dt);
 /* dst[...] = src broadcast to dst's shape, converting dtypes. Bumps the version. */
 TN_MUST_CHECK int tensor_copy_(TnState *st, TnTensor *dst, TnTensor *src);
+TN_MUST_CHECK int tensor_check_scalar(TnState *st, TnDType dt, TnValue v);
+/* PyTorch's memory-overlap checks for an op writing `out` (in place) while reading `in` (may
+ * be NULL): out must not repeat elements (a stride 0), nor partly overlap in. */
+TN_MUST_CHECK int tensor_check_overlap(TnState *st, TnTensor *out, TnTensor *in);
 TN_MUST_CHECK int tensor_fill_(TnState *st, TnTensor *t, TnValue v);
 /* Element i of a contiguous buffer of dtype dt as double / int64 / scalar value. */
 double dtype_get_f(TnDType dt, const void *p);
@@ -171,9 +175,10 @@ TnTensor *tensor_expand_to(TnState *st, TnTensor *t, int ndim, const int64_t *si
 /* "[2, 3]" into buf (at least TN_SHAPE_STR bytes); returns buf. */
 #define TN_SHAPE_STR (TN_MAX_DIMS * 22 + 4)
 char *shape_str(char *buf, int ndim, const int64_t *sizes);
+const char *tensor_expand_name(TnDType dt);
 /* Raises PyTorch's expand error unless shape src broadcasts to shape dst. */
-TN_MUST_CHECK int tensor_check_expand(TnState *st, int nsrc, const int64_t *src, int ndst,
-                                      const int64_t *dst);
+TN_MUST_CHECK int tensor_check_expand(TnState *st, TnDType dt, int nsrc, const int64_t *src,
+                                      int ndst, const int64_t *dst);
 /* Wraps a negative dim into [0, ndim); raises IndexError "Dimension out of range ...". */
 TN_MUST_CHECK int tensor_wrap_dim(TnState *st, int64_t dim, int ndim, int *out);
 
@@ -181,6 +186,8 @@ TN_MUST_CHECK int tensor_wrap_dim(TnState *st, int64_t dim, int ndim, int *out);
 /* torch.tensor(data): nested lists/tuples of bools/ints/floats/tensors; dtype -1
  * infers (bool < int64 < default float). Always copies. */
 TnTensor *tensor_from_data(TnState *st, TnValue data, int dtype);
+/* torch.tensor's reading: tensor items are scalars, integer overflow is an error */
+TnTensor *tensor_from_py(TnState *st, TnValue data, int dtype);
 /* t.tolist() / t.item() as Python values (new reference). */
 TN_MUST_CHECK TnValue tensor_tolist(TnState *st, TnTensor *t);
 

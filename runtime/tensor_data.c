@@ -8,7 +8,7 @@ static bool is_seq(TnValue v)
 }
 
 /* Shape from the first element at every nesting level. */
-static int infer_shape(TnState *st, TnValue v, int *nd, int64_t *shape)
+static int infer_shape(TnState *st, TnValue v, int *nd, int64_t *shape, int torch)
 {
     *nd = 0;
     while (is_seq(v)) {
@@ -22,7 +22,7 @@ static int infer_shape(TnState *st, TnValue v, int *nd, int64_t *shape)
             break;
         v = items[0];
     }
-    if (IS_TENSOR(v)) {
+    if (IS_TENSOR(v) && !torch) {
         TnTensor *t = AS_TENSOR(v);
         for (int d = 0; d < t->ndim; d++) {
             if (*nd >= TN_MAX_DIMS)
@@ -33,9 +33,18 @@ static int infer_shape(TnState *st, TnValue v, int *nd, int64_t *shape)
     return 0;
 }
 
+/* How nested data is read: NumPy's way (a tensor item's dims extend the shape), or PyTorch's
+ * (a tensor item is one scalar), inferring the dtype or given it. */
+enum { READ_NUMPY, READ_TORCH, READ_TORCH_INFER };
+
 /* Checks the nesting against shape and finds the widest scalar kind. */
-static int scan(TnState *st, TnValue v, int d, int nd, const int64_t *shape, int *kind)
+static int scan(TnState *st, TnValue v, int d, int nd, const int64_t *shape, int *kind, int torch)
 {
+    bool other = !IS_NUMBER(v) && !IS_TENSOR(v) && !is_seq(v) && !IS_STR(v);
+    if (torch == READ_TORCH_INFER && d == nd && other)
+        return tn_raise_int(st, tn_RuntimeError, "Could not infer dtype of %s", tn_type_name(v));
+    if (torch && d == nd && (is_seq(v) || other))
+        return 0; /* PyTorch fails on these only when storing them (see store_torch) */
     if (d == nd) {
         if (IS_BOOL(v)) {
             *kind = *kind > DT_BOOL ? *kind : DT_BOOL;
@@ -45,7 +54,7 @@ static int scan(TnState *st, TnValue v, int d, int nd, const int64_t *shape, int
             *kind = *kind > DT_DEFAULT ? *kind : DT_DEFAULT;
         } else if (IS_TENSOR(v)) {
             TnTensor *t = AS_TENSOR(v);
-            if (t->ndim != 0)
+            if (t->ndim != 0 && !torch)
                 return tn_raise_int(st, tn_ValueError,
                                     "only one element tensors can be converted to Python scalars");
             *kind = *kind > (int)t->dtype ? *kind : (int)t->dtype;
@@ -66,6 +75,8 @@ static int scan(TnState *st, TnValue v, int d, int nd, const int64_t *shape, int
         *kind = *kind > (int)t->dtype ? *kind : (int)t->dtype;
         return 0;
     }
+    if (!is_seq(v) && torch)
+        return tn_raise_int(st, tn_TypeError, "not a sequence");
     if (!is_seq(v))
         return tn_raise_int(st, tn_ValueError, "expected sequence of length %lld at dim %d (got %s)",
                             (long long)shape[d], d, tn_type_name(v));
@@ -76,14 +87,57 @@ static int scan(TnState *st, TnValue v, int d, int nd, const int64_t *shape, int
         return tn_raise_int(st, tn_ValueError, "expected sequence of length %lld at dim %d (got %lld)",
                             (long long)shape[d], d, (long long)n);
     for (int64_t i = 0; i < n; i++)
-        if (scan(st, items[i], d + 1, nd, shape, kind) < 0)
+        if (scan(st, items[i], d + 1, nd, shape, kind, torch) < 0)
             return -1;
     return 0;
 }
 
-static int fill(TnState *st, TnValue v, int d, int nd, TnTensor *out, char **p)
+/* One item stored as PyTorch's torch.tensor stores it: an int target reads it with __index__
+ * (so only one-element integer tensors), a float target with __float__, and an integer
+ * target refuses values out of its range. */
+static int store_torch(TnState *st, TnValue v, TnDType dt, char *p)
+{
+    bool to_int = dt == DT_INT32 || dt == DT_INT64 || dt == DT_BOOL;
+    if (IS_TENSOR(v)) {
+        TnTensor *t = AS_TENSOR(v);
+        if (to_int && (tensor_numel(t) != 1 || DT_IS_FLOAT(t->dtype)))
+            return tn_raise_int(st, tn_TypeError,
+                                "only integer tensors of a single element can be converted to an "
+                                "index");
+        if (tensor_numel(t) != 1)
+            return tn_raise_int(st, tn_ValueError,
+                                "only one element tensors can be converted to Python scalars");
+        v = tensor_get_flat(t, 0);
+    } else if (!IS_NUMBER(v)) {
+        return to_int ? tn_raise_int(st, tn_TypeError,
+                                     "'%s' object cannot be interpreted as an integer",
+                                     tn_type_name(v))
+                      : tn_raise_int(st, tn_TypeError, "must be real number, not %s",
+                                     tn_type_name(v));
+    }
+    if (dt == DT_INT32 || dt == DT_INT64) {
+        double lo = dt == DT_INT32 ? -2147483648.0 : -9223372036854775808.0;
+        double hi = dt == DT_INT32 ? 2147483647.0 : 9223372036854775807.0;
+        bool bad = IS_FLOAT(v) ? !(v.u.f >= lo && v.u.f <= hi)
+                               : dt == DT_INT32 && (v.u.i < INT32_MIN || v.u.i > INT32_MAX);
+        if (bad)
+            return tn_raise_int(st, tn_RuntimeError,
+                                "value cannot be converted to type %s without overflow",
+                                dt == DT_INT32 ? "int32" : "int64");
+    }
+    dtype_set(dt, p, v);
+    return 0;
+}
+
+static int fill(TnState *st, TnValue v, int d, int nd, TnTensor *out, char **p, int torch)
 {
     int es = DT_SIZE(out->dtype);
+    if (torch && d == nd) {
+        if (store_torch(st, v, out->dtype, *p) < 0)
+            return -1;
+        *p += es;
+        return 0;
+    }
     if (IS_TENSOR(v)) {
         TnTensor *t = AS_TENSOR(v);
         int64_t n = tensor_numel(t);
@@ -100,12 +154,12 @@ static int fill(TnState *st, TnValue v, int d, int nd, TnTensor *out, char **p)
     int64_t n;
     tn_seq_items(v, &items, &n);
     for (int64_t i = 0; i < n; i++)
-        if (fill(st, items[i], d + 1, nd, out, p) < 0)
+        if (fill(st, items[i], d + 1, nd, out, p, torch) < 0)
             return -1;
     return 0;
 }
 
-TnTensor *tensor_from_data(TnState *st, TnValue data, int dtype)
+static TnTensor *from_data(TnState *st, TnValue data, int dtype, int torch)
 {
     if (IS_TENSOR(data)) {
         TnTensor *t = AS_TENSOR(data);
@@ -114,6 +168,10 @@ TnTensor *tensor_from_data(TnState *st, TnValue data, int dtype)
     }
     TnValue seq = data;
     bool made = false;
+    if (torch && (IS_DICT(data) || IS_SET(data) || !strcmp(tn_type_name(data), "generator") ||
+                  IS_NONE(data)))
+        return tn_raise_ptr(st, tn_RuntimeError, "Could not infer dtype of %s",
+                            tn_type_name(data));
     if (IS_OBJ(data) && !is_seq(data) && !IS_STR(data) && tn_type_of(data)->iter) {
         seq = list_from_iterable(st, data);
         if (IS_UNDEF(seq))
@@ -124,12 +182,13 @@ TnTensor *tensor_from_data(TnState *st, TnValue data, int dtype)
     int64_t shape[TN_MAX_DIMS];
     int kind = -1;
     TnTensor *out = NULL;
-    if (infer_shape(st, seq, &nd, shape) < 0 || scan(st, seq, 0, nd, shape, &kind) < 0)
+    if (infer_shape(st, seq, &nd, shape, torch) < 0 ||
+        scan(st, seq, 0, nd, shape, &kind, torch) < 0)
         goto done;
     TnDType dt = dtype >= 0 ? (TnDType)dtype : kind < 0 ? DT_DEFAULT : (TnDType)kind;
     out = tensor_empty(st, dt, nd, shape);
     char *p = out ? tensor_ptr(out) : NULL;
-    if (out && fill(st, seq, 0, nd, out, &p) < 0) {
+    if (out && fill(st, seq, 0, nd, out, &p, torch) < 0) {
         tn_obj_decref(out);
         out = NULL;
     }
@@ -137,6 +196,16 @@ done:
     if (made)
         tn_decref(seq);
     return out;
+}
+
+TnTensor *tensor_from_data(TnState *st, TnValue data, int dtype)
+{
+    return from_data(st, data, dtype, READ_NUMPY);
+}
+
+TnTensor *tensor_from_py(TnState *st, TnValue data, int dtype)
+{
+    return from_data(st, data, dtype, dtype < 0 ? READ_TORCH_INFER : READ_TORCH);
 }
 
 static TnValue tolist_rec(TnState *st, const TnTensor *t, int d, int64_t off)

@@ -106,15 +106,19 @@ TN_MUST_CHECK int op_topk(TnState *st, TnTensor *x, int64_t k, int64_t dim, bool
 TnTensor *op_index_select(TnState *st, TnTensor *x, int64_t dim, TnTensor *index);
 TnTensor *op_gather(TnState *st, TnTensor *x, int64_t dim, TnTensor *index);
 /* scatter into a copy of x (or into x when inplace); src tensor or scalar value. */
+enum { SCATTER_SET, SCATTER_ADD, SCATTER_MUL }; /* op_scatter's mode */
 TnTensor *op_scatter(TnState *st, TnTensor *x, int64_t dim, TnTensor *index, TnOperand src,
-                     bool add, bool inplace);
+                     int mode, bool inplace);
 TnTensor *op_masked_fill(TnState *st, TnTensor *x, TnTensor *mask, TnOperand value, bool inplace);
 TnTensor *op_masked_select(TnState *st, TnTensor *x, TnTensor *mask);
 TnTensor *op_nonzero(TnState *st, TnTensor *x);
 TnTensor *op_take(TnState *st, TnTensor *x, TnTensor *index);
 /* Python indexing: key is an int, slice, None, Ellipsis, tensor, list, or tuple of those. */
+TnValue op_torch_key(TnState *st, TnTensor *x, TnValue key);
 TnTensor *op_getitem(TnState *st, TnTensor *x, TnValue key);
 TN_MUST_CHECK int op_setitem(TnState *st, TnTensor *x, TnValue key, TnValue value);
+/* t[key] = value with PyTorch's checks on the value (op_setitem also serves NumPy) */
+TN_MUST_CHECK int op_setitem_torch(TnState *st, TnTensor *x, TnValue key, TnValue value);
 
 /* ------------------------------------------------------------ op_matmul.c */
 TnTensor *op_mm(TnState *st, TnTensor *a, TnTensor *b);

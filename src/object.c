@@ -266,8 +266,9 @@ TnValue tn_to_str(TnState *st, TnValue v)
 
 static uint64_t identity_hash(const void *p)
 {
-    uint64_t x = (uint64_t)(uintptr_t)p;
-    return (x >> 4) | (x << 60);
+    /* objects are 8-byte aligned: dropping the 3 zero bits keeps hashes distinct and, like
+     * CPython's (16-byte aligned, rotated by 4), non-negative */
+    return (uint64_t)(uintptr_t)p >> 3;
 }
 
 int tn_hash(TnState *st, TnValue v, uint64_t *out)
