@@ -560,10 +560,10 @@ static int t_set_grad(TnState *st, TnValue self, TnValue v)
 {
     TnTensor *t = AS_TENSOR(self), *g = NULL;
     if (!IS_UNDEF(v) && !IS_NONE(v)) {
-        if (!IS_TENSOR(v))
+        if (!IS_TENSOR(v)) /* PyTorch's message has no space before the type name */
             return tn_raise_int(st, tn_TypeError,
                                 "assigned grad expected to be a Tensor or None but got grad of "
-                                "type %s",
+                                "type%s",
                                 tn_type_name(v));
         g = AS_TENSOR(v);
         if (g->dtype != t->dtype)
@@ -579,7 +579,8 @@ static int t_set_grad(TnState *st, TnValue self, TnValue v)
     return 0;
 }
 
-static int set_rg(TnState *st, TnTensor *t, bool b)
+/* The attribute setter and requires_grad_() word the integer-dtype error differently in PyTorch. */
+static int set_rg(TnState *st, TnTensor *t, bool b, bool from_method)
 {
     if (t->grad_fn) {
         if (b)
@@ -592,7 +593,10 @@ static int set_rg(TnState *st, TnTensor *t, bool b)
     }
     if (b && !DT_IS_FLOAT(t->dtype))
         return tn_raise_int(st, tn_RuntimeError,
-                            "only Tensors of floating point dtype can require gradients");
+                            from_method
+                                ? "only Tensors of floating point dtype can require gradients"
+                                : "only Tensors of floating point and complex dtype can require "
+                                  "gradients");
     t->requires_grad = b;
     return 0;
 }
@@ -600,7 +604,7 @@ static int set_rg(TnState *st, TnTensor *t, bool b)
 static int t_set_requires_grad(TnState *st, TnValue self, TnValue v)
 {
     int b = tn_truthy(st, v);
-    return b < 0 ? -1 : set_rg(st, AS_TENSOR(self), b);
+    return b < 0 ? -1 : set_rg(st, AS_TENSOR(self), b, false);
 }
 
 static TnValue t_get_requires_grad(TnState *st, TnValue self)
@@ -660,7 +664,7 @@ static TnValue Tensor_requires_grad_(TnState *st, TnValue *a)
     /* requires_grad_(True) on a computed tensor is a no-op in PyTorch (only the
      * attribute assignment refuses it) */
     bool noop = b == 1 && AS_TENSOR(a[0])->grad_fn;
-    if (b < 0 || (!noop && set_rg(st, AS_TENSOR(a[0]), b) < 0))
+    if (b < 0 || (!noop && set_rg(st, AS_TENSOR(a[0]), b, true) < 0))
         return tn_undef();
     return tn_ref(a[0]);
 }

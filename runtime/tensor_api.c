@@ -258,6 +258,11 @@ static TnValue parameter_construct(TnState *st, TnType *type, const TnValue *arg
         tn_obj_decref(p);
         return tn_undef();
     }
+    if (b && !DT_IS_FLOAT(p->dtype)) {
+        tn_obj_decref(p);
+        return tn_raise(st, tn_RuntimeError,
+                        "Only Tensors of floating point and complex dtype can require gradients");
+    }
     p->requires_grad = b;
     return tn_obj(p);
 }
