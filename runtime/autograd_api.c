@@ -991,6 +991,8 @@ static TnValue autograd_backward_fn(TnState *st, TnValue *a)
         return tn_undef();
     if (!IS_UNDEF(a[1]) && !IS_NONE(a[1])) {
         gs = tensor_seq(st, a[1], &ng, "grad_tensors", true);
+        if (ng > n) /* PyTorch zips outputs with gradients: extra gradients are dropped */
+            ng = n;
         if (!gs || ng != n) {
             tn_free(outs);
             tn_free(gs);
@@ -1021,11 +1023,10 @@ static TnValue autograd_grad_fn(TnState *st, TnValue *a)
     if (!IS_UNDEF(a[2]) && !IS_NONE(a[2])) {
         if (!(gs = tensor_seq(st, a[2], &ng, "grad_outputs", true)))
             goto done;
+        if (ng > n) /* PyTorch zips outputs with grad_outputs: extra ones are dropped */
+            ng = n;
         if (ng != n) {
-            tn_raise(st, tn_RuntimeError,
-                     "grad requires one grad_output per output (got %d grad_outputs and %d "
-                     "outputs)",
-                     ng, n);
+            tn_raise(st, tn_RuntimeError, "got %d tensors and %d gradients", n, ng);
             goto done;
         }
     }
