@@ -1523,6 +1523,15 @@ NATIVE(api_cpu)
 {
     return tn_ref(a[0]);
 }
+/* tn is a CPU-only build of PyTorch: CUDA requests fail as they do there. */
+static TnValue no_cuda(TnState *st)
+{
+    return tn_raise(st, tn_AssertionError, "Torch not compiled with CUDA enabled");
+}
+NATIVE(api_cuda)
+{
+    return no_cuda(st);
+}
 NATIVE(api_to)
 {
     /* to(dtype) / to(device) / to(tensor) / to(device, dtype), dtype= keyword */
@@ -1535,8 +1544,11 @@ NATIVE(api_to)
             dt = AS_DTYPE(items[i]);
         else if (IS_TENSOR(items[i]))
             dt = AS_TENSOR(items[i])->dtype;
+        else if (IS_STR(items[i]) && (!strcmp(AS_STR(items[i])->data, "cuda") ||
+                                      !strncmp(AS_STR(items[i])->data, "cuda:", 5)))
+            return no_cuda(st);
         else if (IS_STR(items[i]) && strncmp(AS_STR(items[i])->data, "cpu", 3) != 0)
-            return tn_raise(st, tn_RuntimeError, "Expected one of cpu device type at start of device string: %s",
+            return tn_raise(st, tn_RuntimeError, "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, ort, xla, lazy, vulkan, mps, meta, hpu, privateuseone device type at start of device string: %s",
                             AS_STR(items[i])->data);
     }
     if (!IS_UNDEF(a[2]) && !IS_NONE(a[2]) && arg_dtype(st, a[2], &dt) < 0)
@@ -2152,6 +2164,7 @@ static int tensor_contains(TnState *st, TnValue self, TnValue item)
     X(M, "int", api_int, "int(self, memory_format=None)") \
     X(M, "bool", api_bool, "bool(self, memory_format=None)") \
     X(M, "cpu", api_cpu, "cpu(self)") \
+    X(M, "cuda", api_cuda, "cuda(self, device=?, non_blocking=?)") \
     X(M, "to", api_to, "to(self, *args, dtype=None, device=None, non_blocking=False, copy=False)") \
     X(M, "type", api_type, "type(self, dtype=None, non_blocking=False)") \
     X(M, "type_as", api_type_as, "type_as(self, other)") \
