@@ -872,6 +872,27 @@ static TnValue grad_mode_fn_getattr(TnState *st, TnValue self, TnStr *name)
     return tn_getattr(st, ((GradModeFn *)AS_OBJ(self))->fn, name);
 }
 
+/* A decorated method binds like the function it wraps (@torch.no_grad() on def f(self)):
+ * the result wraps the bound method in the same grad mode. */
+static TnValue grad_mode_fn_descr_get(TnState *st, TnValue descr, TnValue obj, TnType *type)
+{
+    GradModeFn *f = (GradModeFn *)AS_OBJ(descr);
+    TnType *ft = tn_type_of(f->fn);
+    if (IS_UNDEF(obj) || IS_NONE(obj) || !ft->descr_get)
+        return tn_ref(descr);
+    TnValue bound = ft->descr_get(st, f->fn, obj, type);
+    if (IS_UNDEF(bound))
+        return bound;
+    GradModeFn *g = tn_alloc_object(st, &grad_mode_fn_type, sizeof(GradModeFn));
+    if (!g) {
+        tn_decref(bound);
+        return tn_undef();
+    }
+    g->fn = bound;
+    g->mode = f->mode;
+    return tn_obj(g);
+}
+
 static const TnMethodDef grad_mode_methods[] = {
     {"__enter__", GradMode___enter__, "__enter__(self)", NULL, NULL},
     {"__exit__", GradMode___exit__, "__exit__(self, *args)", NULL, NULL},
@@ -910,6 +931,7 @@ static TnType grad_mode_fn_type = {
     .dealloc = grad_mode_fn_dealloc,
     .call = grad_mode_fn_call,
     .getattr = grad_mode_fn_getattr,
+    .descr_get = grad_mode_fn_descr_get,
 };
 
 /* --------------------------------------------------------- torch functions */
