@@ -1228,8 +1228,13 @@ int autograd_grad(TnState *st, int n, TnTensor **outputs, TnTensor **grads, int 
 
 /* ------------------------------------------------------ node attributes */
 
+static TnNodeKind AccumulateGrad;
+
 static TnValue node_name_m(TnState *st, TnValue *a)
 {
+    /* PyTorch names the C++ leaf node with its namespace; its repr says AccumulateGrad */
+    if (AS_OBJ(a[0])->type == &AccumulateGrad.type)
+        return tn_str(st, "torch::autograd::AccumulateGrad");
     return tn_str(st, AS_OBJ(a[0])->type->name);
 }
 

@@ -560,10 +560,10 @@ static int t_set_grad(TnState *st, TnValue self, TnValue v)
 {
     TnTensor *t = AS_TENSOR(self), *g = NULL;
     if (!IS_UNDEF(v) && !IS_NONE(v)) {
-        if (!IS_TENSOR(v))
+        if (!IS_TENSOR(v)) /* PyTorch's message has no space before the type name */
             return tn_raise_int(st, tn_TypeError,
                                 "assigned grad expected to be a Tensor or None but got grad of "
-                                "type %s",
+                                "type%s",
                                 tn_type_name(v));
         g = AS_TENSOR(v);
         if (g->dtype != t->dtype)
@@ -579,7 +579,8 @@ static int t_set_grad(TnState *st, TnValue self, TnValue v)
     return 0;
 }
 
-static int set_rg(TnState *st, TnTensor *t, bool b)
+/* The attribute setter and requires_grad_() word the integer-dtype error differently in PyTorch. */
+static int set_rg(TnState *st, TnTensor *t, bool b, bool from_method)
 {
     if (t->grad_fn) {
         if (b)
@@ -592,7 +593,10 @@ static int set_rg(TnState *st, TnTensor *t, bool b)
     }
     if (b && !DT_IS_FLOAT(t->dtype))
         return tn_raise_int(st, tn_RuntimeError,
-                            "only Tensors of floating point dtype can require gradients");
+                            from_method
+                                ? "only Tensors of floating point dtype can require gradients"
+                                : "only Tensors of floating point and complex dtype can require "
+                                  "gradients");
     t->requires_grad = b;
     return 0;
 }
@@ -600,7 +604,7 @@ static int set_rg(TnState *st, TnTensor *t, bool b)
 static int t_set_requires_grad(TnState *st, TnValue self, TnValue v)
 {
     int b = tn_truthy(st, v);
-    return b < 0 ? -1 : set_rg(st, AS_TENSOR(self), b);
+    return b < 0 ? -1 : set_rg(st, AS_TENSOR(self), b, false);
 }
 
 static TnValue t_get_requires_grad(TnState *st, TnValue self)
@@ -660,7 +664,7 @@ static TnValue Tensor_requires_grad_(TnState *st, TnValue *a)
     /* requires_grad_(True) on a computed tensor is a no-op in PyTorch (only the
      * attribute assignment refuses it) */
     bool noop = b == 1 && AS_TENSOR(a[0])->grad_fn;
-    if (b < 0 || (!noop && set_rg(st, AS_TENSOR(a[0]), b) < 0))
+    if (b < 0 || (!noop && set_rg(st, AS_TENSOR(a[0]), b, true) < 0))
         return tn_undef();
     return tn_ref(a[0]);
 }
@@ -868,6 +872,27 @@ static TnValue grad_mode_fn_getattr(TnState *st, TnValue self, TnStr *name)
     return tn_getattr(st, ((GradModeFn *)AS_OBJ(self))->fn, name);
 }
 
+/* A decorated method binds like the function it wraps (@torch.no_grad() on def f(self)):
+ * the result wraps the bound method in the same grad mode. */
+static TnValue grad_mode_fn_descr_get(TnState *st, TnValue descr, TnValue obj, TnType *type)
+{
+    GradModeFn *f = (GradModeFn *)AS_OBJ(descr);
+    TnType *ft = tn_type_of(f->fn);
+    if (IS_UNDEF(obj) || IS_NONE(obj) || !ft->descr_get)
+        return tn_ref(descr);
+    TnValue bound = ft->descr_get(st, f->fn, obj, type);
+    if (IS_UNDEF(bound))
+        return bound;
+    GradModeFn *g = tn_alloc_object(st, &grad_mode_fn_type, sizeof(GradModeFn));
+    if (!g) {
+        tn_decref(bound);
+        return tn_undef();
+    }
+    g->fn = bound;
+    g->mode = f->mode;
+    return tn_obj(g);
+}
+
 static const TnMethodDef grad_mode_methods[] = {
     {"__enter__", GradMode___enter__, "__enter__(self)", NULL, NULL},
     {"__exit__", GradMode___exit__, "__exit__(self, *args)", NULL, NULL},
@@ -906,6 +931,7 @@ static TnType grad_mode_fn_type = {
     .dealloc = grad_mode_fn_dealloc,
     .call = grad_mode_fn_call,
     .getattr = grad_mode_fn_getattr,
+    .descr_get = grad_mode_fn_descr_get,
 };
 
 /* --------------------------------------------------------- torch functions */
@@ -987,6 +1013,8 @@ static TnValue autograd_backward_fn(TnState *st, TnValue *a)
         return tn_undef();
     if (!IS_UNDEF(a[1]) && !IS_NONE(a[1])) {
         gs = tensor_seq(st, a[1], &ng, "grad_tensors", true);
+        if (ng > n) /* PyTorch zips outputs with gradients: extra gradients are dropped */
+            ng = n;
         if (!gs || ng != n) {
             tn_free(outs);
             tn_free(gs);
@@ -1017,11 +1045,10 @@ static TnValue autograd_grad_fn(TnState *st, TnValue *a)
     if (!IS_UNDEF(a[2]) && !IS_NONE(a[2])) {
         if (!(gs = tensor_seq(st, a[2], &ng, "grad_outputs", true)))
             goto done;
+        if (ng > n) /* PyTorch zips outputs with grad_outputs: extra ones are dropped */
+            ng = n;
         if (ng != n) {
-            tn_raise(st, tn_RuntimeError,
-                     "grad requires one grad_output per output (got %d grad_outputs and %d "
-                     "outputs)",
-                     ng, n);
+            tn_raise(st, tn_RuntimeError, "got %d tensors and %d gradients", n, ng);
             goto done;
         }
     }

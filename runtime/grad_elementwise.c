@@ -463,6 +463,57 @@ static int rec_lerp(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
     return autograd_node_set_kind(st, n, &LerpBackward1);
 }
 
+/* addcmul(x, t1, t2, value) = x + value t1 t2; addcdiv(x, t1, t2, value) = x + value t1 / t2 */
+BW(addcmul_backward)
+{
+    TnTensor *g = gout[0], *t1 = NULL, *t2 = NULL;
+    double v = ARG_F(n, 0);
+    if ((NEEDS(n, 1) && !(t2 = SAVED(n, 1))) || (NEEDS(n, 2) && !(t1 = SAVED(n, 0))))
+        return -1;
+    if (NEEDS(n, 0)) {
+        tn_obj_incref(g);
+        gin[0] = g;
+    }
+    if (NEEDS(n, 1) && !(gin[1] = g_bin_sa(st, BOP_MUL, g_bins(st, BOP_MUL, t2, v), g)))
+        return -1;
+    if (NEEDS(n, 2) && !(gin[2] = g_bin_sa(st, BOP_MUL, g_bins(st, BOP_MUL, t1, v), g)))
+        return -1;
+    return 0;
+}
+static TN_NODE_KIND(AddcmulBackward0, "AddcmulBackward0", addcmul_backward);
+
+BW(addcdiv_backward)
+{
+    TnTensor *g = gout[0], *t1 = NULL, *t2 = NULL;
+    double v = ARG_F(n, 0);
+    if ((NEEDS(n, 1) || NEEDS(n, 2)) && !(t2 = SAVED(n, 1)))
+        return -1;
+    if (NEEDS(n, 2) && !(t1 = SAVED(n, 0)))
+        return -1;
+    if (NEEDS(n, 0)) {
+        tn_obj_incref(g);
+        gin[0] = g;
+    }
+    if (NEEDS(n, 1) && !(gin[1] = g_bin_sa(st, BOP_MUL, g_sbin(st, BOP_DIV, v, t2), g)))
+        return -1;
+    if (NEEDS(n, 2)) {
+        /* -g (v t1) / (t2 t2) */
+        TnTensor *q = g_bin_s(st, BOP_DIV, g_bins(st, BOP_MUL, t1, v), g_bin(st, BOP_MUL, t2, t2));
+        if (!(gin[2] = g_bins_s(st, BOP_MUL, g_bin_sa(st, BOP_MUL, q, g), -1.0)))
+            return -1;
+    }
+    return 0;
+}
+static TN_NODE_KIND(AddcdivBackward0, "AddcdivBackward0", addcdiv_backward);
+
+static int rec_addc(TnState *st, TnGradFn *n, const TnValue *a, TnValue r)
+{
+    autograd_save(n, 0, AS_TENSOR(a[1]));
+    autograd_save(n, 1, AS_TENSOR(a[2]));
+    ARG_F(n, 0) = g_scalar(a[3], 1.0);
+    return 0;
+}
+
 /* clamp with number bounds (ClampBackward1): g where min <= x <= max. With tensor
  * bounds (ClampBackward0) the bounds get the gradient where they were chosen. */
 BW(clamp1_backward)
@@ -783,6 +834,10 @@ const TnGradRow grad_elementwise_rows[] = {
      rec_where, 0},
     {"lerp", GW_TORCH | GW_METHOD | GW_INPLACE, ",end,weight", 3, &LerpBackward0, 3, 1, rec_lerp,
      GR_CLONE_SELF},
+    {"addcmul", GW_TORCH | GW_METHOD | GW_INPLACE, ",tensor1,tensor2,value", 3,
+     &AddcmulBackward0, 2, 1, rec_addc, GR_CLONE_SELF},
+    {"addcdiv", GW_TORCH | GW_METHOD | GW_INPLACE, ",tensor1,tensor2,value", 3,
+     &AddcdivBackward0, 2, 1, rec_addc, GR_CLONE_SELF},
     {"clamp|clip", GW_TORCH | GW_METHOD | GW_INPLACE, ",min,max", 3, &ClampBackward1, 3, 2,
      rec_clamp, GR_CLONE_SELF},
     {"clamp_min", GW_TORCH | GW_METHOD | GW_INPLACE, ",min", 2, &ClampMinBackward0, 2, 2,

@@ -249,3 +249,41 @@ const TnLoopFn k_binary_loops[BOP_COUNT][K_NTYPES] = {
     [BOP_LOR] = {or_b, NULL, NULL, NULL, NULL},
     [BOP_LXOR] = {xor_b, NULL, NULL, NULL, NULL},
 };
+
+/* ------------------------------------------------------------ fused multiply-add */
+/* Its own clones: the x86-64 default clone has no FMA instruction and calls libm's fma,
+ * which is exact too, only slower. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define TN_FMA_KERNEL __attribute__((target_clones("arch=haswell", "default"), optimize("O3")))
+#else
+#define TN_FMA_KERNEL
+#endif
+
+#define FMA_LOOP(T, SFX, FS)                                                                  \
+    TN_FMA_KERNEL static void fma_##SFX(char **p, const int64_t *s, int64_t n, void *ctx)     \
+    {                                                                                         \
+        (void)ctx;                                                                            \
+        const int64_t e = sizeof(T);                                                          \
+        if (s[0] == e && s[1] == e && s[2] == 0 && s[3] == e) {                               \
+            T *o = (T *)p[0];                                                                 \
+            const T *x = (const T *)p[1], *z = (const T *)p[3];                               \
+            const T y = *(const T *)p[2];                                                     \
+            for (int64_t i = 0; i < n; i++)                                                   \
+                o[i] = fma##FS(x[i], y, z[i]);                                                \
+        } else if (s[0] == e && s[1] == 0 && s[2] == e && s[3] == e) {                        \
+            T *o = (T *)p[0];                                                                 \
+            const T *y = (const T *)p[2], *z = (const T *)p[3];                               \
+            const T x = *(const T *)p[1];                                                     \
+            for (int64_t i = 0; i < n; i++)                                                   \
+                o[i] = fma##FS(x, y[i], z[i]);                                                \
+        } else {                                                                              \
+            char *o = p[0], *x = p[1], *y = p[2], *z = p[3];                                  \
+            for (int64_t i = 0; i < n; i++, o += s[0], x += s[1], y += s[2], z += s[3])       \
+                *(T *)o = fma##FS(*(const T *)x, *(const T *)y, *(const T *)z);               \
+        }                                                                                     \
+    }
+
+FMA_LOOP(float, f32, f)
+FMA_LOOP(double, f64, )
+
+const TnLoopFn k_fma_loops[K_NTYPES] = {NULL, NULL, NULL, fma_f32, fma_f64};

@@ -66,6 +66,11 @@ typedef struct {
 
 extern const TnLoopFn k_binary_loops[BOP_COUNT][K_NTYPES];
 
+/* Fused multiply-add over four operands: out = x * y + z rounded once, for the floating
+ * dtypes only (NULL elsewhere). PyTorch's vectorised add/sub with alpha, lerp and addcmul
+ * compute this way (vec::fmadd), so their last bits depend on it. */
+extern const TnLoopFn k_fma_loops[K_NTYPES];
+
 /* Unary ops. Kind F: floating only (integer inputs are converted to the default
  * float first). Kind S: same dtype in and out. Kind B: bool output. */
 #define TN_UNARY_OPS(X)                                                                        \

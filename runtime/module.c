@@ -1264,6 +1264,7 @@ NAMED_KIND(k_emb, "EmbeddingBackward0")
 NAMED_KIND(k_conv, "ConvolutionBackward0")
 NAMED_KIND(k_maxpool, "MaxPool2DWithIndicesBackward0")
 NAMED_KIND(k_avgpool, "AvgPool2DBackward0")
+NAMED_KIND(k_adaptive_avg, "AdaptiveAvgPool2DBackward0")
 NAMED_KIND(k_pad, "ConstantPadNdBackward0")
 NAMED_KIND(k_div1, "DivBackward1")
 NAMED_KIND(k_reflect1, "ReflectionPad1DBackward0")
@@ -1281,7 +1282,7 @@ static TnNodeKind *const named_kinds[] = {
     &k_silu, &k_lrelu, &k_elu,     &k_softplus, &k_hardtanh, &k_mish, &k_ln,    &k_bn,
     &k_emb,  &k_conv,  &k_maxpool, &k_avgpool,  &k_pad,      &k_div1, &k_reflect1,
     &k_reflect2, &k_reflect3, &k_replicate1, &k_replicate2, &k_replicate3, &k_copyslices,
-    &k_bwhook, &k_reshape_alias, &k_logsigmoid,
+    &k_bwhook, &k_reshape_alias, &k_logsigmoid, &k_adaptive_avg,
 };
 
 static TnValue F__named(TnState *st, TnValue *a)

@@ -162,8 +162,40 @@ static TnTensor *binary_fast(TnState *st, TnBinaryOp op, TnTensor *a, TnTensor *
     return out;
 }
 
+/* PyTorch's pow of a floating tensor by these scalar exponents is not std::pow but the
+ * products and roots below (pow_tensor_scalar_optimized_kernel), whose last bits differ:
+ * x ** 3 is x * x * x. NULL without an exception when exp is not one of them. */
+static TnTensor *pow_special(TnState *st, TnTensor *x, double e, bool *failed)
+{
+    TnTensor *r = NULL, *sq = NULL;
+    if (e == 0.5)
+        r = op_unary(st, UN_SQRT, x);
+    else if (e == -0.5)
+        r = op_unary(st, UN_RSQRT, x);
+    else if (e == -1.0)
+        r = op_unary(st, UN_RECIPROCAL, x);
+    else if (e == 2.0 || e == 3.0 || e == -2.0) {
+        sq = op_mul(st, x, x);
+        if (sq && e == 2.0)
+            return sq;
+        if (sq)
+            r = e == 3.0 ? op_mul(st, sq, x) : op_unary(st, UN_RECIPROCAL, sq);
+        tn_obj_decref(sq);
+    } else
+        return NULL;
+    *failed = r == NULL;
+    return r;
+}
+
 TnTensor *op_binary(TnState *st, TnBinaryOp op, TnOperand a, TnOperand b)
 {
+    if (op == BOP_POW && a.t && DT_IS_FLOAT(a.t->dtype) && !b.t &&
+        (IS_FLOAT(b.s) || IS_INT(b.s))) {
+        bool failed = false;
+        TnTensor *r = pow_special(st, a.t, IS_FLOAT(b.s) ? b.s.u.f : (double)b.s.u.i, &failed);
+        if (r || failed)
+            return r;
+    }
     if (a.t && b.t) {
         bool failed = false;
         TnTensor *r = binary_fast(st, op, a.t, b.t, &failed);
@@ -304,6 +336,77 @@ static int scaled(TnState *st, TnOperand b, TnValue alpha, TnOperand *out, TnTen
     return *owned ? 0 : -1;
 }
 
+/* Runs the fused kernel over prepared operands into out (fresh: may stop at Ctrl-C). */
+static int run_fma(TnState *st, TnDType dt, TnTensor *out, Prepared *p, bool fresh)
+{
+    TnIter it;
+    iter_init(&it, 4, out->ndim, out->sizes);
+    iter_operand(&it, 0, tensor_ptr(out), out->ndim, out->sizes, out->strides, DT_SIZE(dt));
+    for (int k = 0; k < 3; k++)
+        add_operand(&it, k + 1, &p[k]);
+    iter_coalesce(&it);
+    if (!fresh)
+        iter_run_elementwise(&it, k_fma_loops[dt], NULL, true);
+    else if (!iter_run_stoppable(&it, k_fma_loops[dt], NULL, true))
+        return tn_raise_interrupt(st);
+    return 0;
+}
+
+TnTensor *op_fma(TnState *st, TnOperand x, TnOperand y, TnOperand z, TnTensor *inplace)
+{
+    TnOperand ops[3] = {x, y, z};
+    TnDType dt = dtype_result_type(ops, 3);
+    static const int64_t none[1] = {1};
+    int nd = 0;
+    int64_t shape[TN_MAX_DIMS];
+    for (int k = 0; k < 3; k++) {
+        int64_t prev[TN_MAX_DIMS];
+        memcpy(prev, shape, sizeof(int64_t) * (size_t)nd);
+        const TnTensor *t = ops[k].t;
+        if (shape_broadcast(st, nd, nd ? prev : none, t ? t->ndim : 0, t ? t->sizes : none, &nd,
+                            shape) < 0)
+            return NULL;
+    }
+    if (!k_fma_loops[dt])
+        return tn_raise_ptr(st, tn_RuntimeError, "\"fma\" not implemented for '%s'",
+                            tn_dtype_info[dt].cname);
+    if (inplace && op_check_inplace(st, inplace, dt, nd, shape) < 0)
+        return NULL;
+    Prepared p[3] = {{0}};
+    TnTensor *out = NULL;
+    for (int k = 0; k < 3; k++)
+        if (prepare(st, ops[k], dt, &p[k]) < 0)
+            goto done;
+    if (inplace && inplace->dtype == dt) {
+        if (run_fma(st, dt, inplace, p, false) < 0)
+            goto done;
+        tensor_bump_version(inplace);
+        tn_obj_incref(inplace);
+        out = inplace;
+    } else {
+        TnTensor *in[3] = {x.t, y.t, z.t};
+        out = inplace ? tensor_empty(st, dt, nd, shape)
+                      : tensor_empty_result(st, dt, nd, shape, 3, in);
+        if (out && run_fma(st, dt, out, p, true) < 0) {
+            tn_obj_decref(out);
+            out = NULL;
+        }
+        if (out && inplace) {
+            int rc = tensor_copy_(st, inplace, out);
+            tn_obj_decref(out);
+            out = NULL;
+            if (rc == 0) {
+                tn_obj_incref(inplace);
+                out = inplace;
+            }
+        }
+    }
+done:
+    for (int k = 0; k < 3; k++)
+        tn_obj_decref(p[k].owned);
+    return out;
+}
+
 TnTensor *op_add_alpha(TnState *st, TnBinaryOp op, TnOperand a, TnOperand b, TnValue alpha,
                        TnTensor *inplace)
 {
@@ -311,6 +414,15 @@ TnTensor *op_add_alpha(TnState *st, TnBinaryOp op, TnOperand a, TnOperand b, TnV
         return inplace ? op_binary_(st, op, inplace, b) : op_binary(st, op, a, b);
     if (alpha_check(st, a, b, alpha) < 0)
         return NULL;
+    TnDType compute, outdt;
+    if (binary_dtypes(st, op, a, b, &compute, &outdt) < 0)
+        return NULL;
+    if (DT_IS_FLOAT(compute)) {
+        /* PyTorch computes a + alpha * b as one fused multiply-add (sub negates alpha) */
+        double g = IS_FLOAT(alpha) ? alpha.u.f : (double)alpha.u.i;
+        TnOperand al = {NULL, tn_float(op == BOP_SUB ? -g : g)};
+        return op_fma(st, b, al, a, inplace);
+    }
     TnOperand bs;
     TnTensor *owned;
     if (scaled(st, b, alpha, &bs, &owned) < 0)

@@ -147,26 +147,32 @@ TnTensor *op_lerp(TnState *st, TnTensor *a, TnTensor *b, TnOperand w)
     if (!DT_IS_FLOAT(a->dtype))
         return tn_raise_ptr(st, tn_RuntimeError, "\"lerp_kernel_%s\" not implemented for '%s'",
                             w.t ? "tensor" : "scalar", tn_dtype_info[a->dtype].cname);
+    /* PyTorch's lerp_vec: a small weight (|w| < 0.5) gives fma(w, b - a, a), a large one
+     * fma(w - 1, b - a, b), each rounded once */
     TnTensor *diff = op_sub(st, b, a);
     if (!diff)
         return NULL;
     TnTensor *r = NULL;
     if (!w.t) {
-        double wf = tn_num_as_double(w.s);
-        if (fabs(wf) < 0.5) {
-            TnTensor *m = op_binary(st, BOP_MUL, T_(diff), w);
-            r = m ? op_add(st, a, m) : NULL;
-            tn_obj_decref(m);
-        } else {
-            TnOperand om = {NULL, tn_float(1.0 - wf)};
-            TnTensor *m = op_binary(st, BOP_MUL, T_(diff), om);
-            r = m ? op_sub(st, b, m) : NULL;
-            tn_obj_decref(m);
-        }
+        double wf = (float)tn_num_as_double(w.s);
+        if (a->dtype == DT_FLOAT64)
+            wf = tn_num_as_double(w.s);
+        bool small = fabs(wf) < 0.5;
+        TnOperand coeff = {NULL, tn_float(small ? wf : wf - 1.0)};
+        r = op_fma(st, coeff, T_(diff), T_(small ? a : b), NULL);
     } else {
-        TnTensor *m = op_mul(st, w.t, diff);
-        r = m ? op_add(st, a, m) : NULL;
-        tn_obj_decref(m);
+        TnTensor *aw = op_unary(st, UN_ABS, w.t);
+        TnOperand half = {NULL, tn_float(0.5)}, one = {NULL, tn_float(1.0)};
+        TnTensor *small = aw ? op_binary(st, BOP_LT, T_(aw), half) : NULL;
+        TnTensor *wm1 = small ? op_binary(st, BOP_SUB, w, one) : NULL;
+        TnTensor *coeff = wm1 ? op_where(st, small, w, T_(wm1)) : NULL;
+        TnTensor *base = coeff ? op_where(st, small, T_(a), T_(b)) : NULL;
+        r = base ? op_fma(st, T_(coeff), T_(diff), T_(base), NULL) : NULL;
+        tn_obj_decref(aw);
+        tn_obj_decref(small);
+        tn_obj_decref(wm1);
+        tn_obj_decref(coeff);
+        tn_obj_decref(base);
     }
     tn_obj_decref(diff);
     return r;

@@ -333,6 +333,11 @@ static TnValue parameter_construct(TnState *st, TnType *type, const TnValue *arg
         tn_obj_decref(p);
         return tn_undef();
     }
+    if (b && !DT_IS_FLOAT(p->dtype)) {
+        tn_obj_decref(p);
+        return tn_raise(st, tn_RuntimeError,
+                        "Only Tensors of floating point and complex dtype can require gradients");
+    }
     p->requires_grad = b;
     return tn_obj(p);
 }
@@ -651,6 +656,72 @@ NATIVE(api_lerp_)
     tn_decref(r);
     return rc < 0 ? tn_undef() : tn_ref(a[0]);
 }
+
+/* addcmul / addcdiv: input + value * t1 * t2 (the last product and the sum fused, as
+ * PyTorch's vectorised kernel computes it) and input + value * t1 / t2. */
+static TnValue addc(TnState *st, TnValue *a, bool div, const char *name)
+{
+    TnTensor *x = arg_tensor(st, a[0], name, "input");
+    TnTensor *t1 = x ? arg_tensor(st, a[1], name, "tensor1") : NULL;
+    TnTensor *t2 = t1 ? arg_tensor(st, a[2], name, "tensor2") : NULL;
+    if (!t2)
+        return tn_undef();
+    TnOperand v = {NULL, IS_UNDEF(a[3]) ? tn_int(1) : a[3]};
+    if (!IS_INT(v.s) && !IS_FLOAT(v.s) && !IS_BOOL(v.s))
+        return tn_raise(st, tn_TypeError, "%s(): argument 'value' must be Number, not %s", name,
+                        tn_type_name(v.s));
+    if (div && !DT_IS_FLOAT(t1->dtype) && !DT_IS_FLOAT(t2->dtype))
+        return tn_raise(st, tn_RuntimeError,
+                        "Integer division with addcdiv is no longer supported, and in a future  "
+                        "release addcdiv will perform a true division of tensor1 and tensor2. "
+                        "The historic addcdiv behavior can be implemented as (input + value * "
+                        "torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and "
+                        "as (input + value * tensor1 / tensor2) for float inputs. The future "
+                        "addcdiv behavior is just the latter implementation: (input + value * "
+                        "tensor1 / tensor2), for all dtypes.");
+    int nd, nd2;
+    int64_t shape[TN_MAX_DIMS], shape2[TN_MAX_DIMS];
+    /* broadcast in PyTorch's operand order first, for its error message */
+    if (shape_broadcast(st, x->ndim, x->sizes, t1->ndim, t1->sizes, &nd, shape) < 0 ||
+        shape_broadcast(st, nd, shape, t2->ndim, t2->sizes, &nd2, shape2) < 0)
+        return tn_undef();
+    TnOperand o1 = {t1, tn_undef()}, o2 = {t2, tn_undef()}, ox = {x, tn_undef()};
+    TnTensor *vt1 = op_binary(st, BOP_MUL, o1, v);
+    TnOperand ov = {vt1, tn_undef()};
+    TnTensor *r = NULL;
+    if (vt1 && div) {
+        TnTensor *q = op_binary(st, BOP_DIV, ov, o2);
+        r = q ? op_add(st, x, q) : NULL;
+        tn_obj_decref(q);
+    } else if (vt1) {
+        TnOperand ops[3] = {ox, o1, o2};
+        if (DT_IS_FLOAT(dtype_result_type(ops, 3)))
+            r = op_fma(st, ov, o2, ox, NULL);
+        else {
+            TnTensor *p = op_binary(st, BOP_MUL, ov, o2);
+            r = p ? op_add(st, x, p) : NULL;
+            tn_obj_decref(p);
+        }
+    }
+    tn_obj_decref(vt1);
+    return ret_t(r);
+}
+NATIVE(api_addcmul) { return addc(st, a, false, "addcmul"); }
+NATIVE(api_addcdiv) { return addc(st, a, true, "addcdiv"); }
+static TnValue addc_(TnState *st, TnValue *a, bool div)
+{
+    TnValue r = addc(st, a, div, div ? "addcdiv_" : "addcmul_");
+    if (IS_UNDEF(r))
+        return r;
+    TnTensor *t = AS_TENSOR(r);
+    int rc = op_check_inplace(st, SELF, t->dtype, t->ndim, t->sizes);
+    if (rc == 0)
+        rc = tensor_copy_(st, SELF, t);
+    tn_decref(r);
+    return rc < 0 ? tn_undef() : tn_ref(a[0]);
+}
+NATIVE(api_addcmul_) { return addc_(st, a, false); }
+NATIVE(api_addcdiv_) { return addc_(st, a, true); }
 
 static int close_args(TnState *st, TnValue *a, TnTensor **x, TnTensor **y, double *rtol,
                       double *atol, bool *en, const char *name)
@@ -1622,6 +1693,15 @@ NATIVE(api_cpu)
 {
     return tn_ref(a[0]);
 }
+/* tn is a CPU-only build of PyTorch: CUDA requests fail as they do there. */
+static TnValue no_cuda(TnState *st)
+{
+    return tn_raise(st, tn_AssertionError, "Torch not compiled with CUDA enabled");
+}
+NATIVE(api_cuda)
+{
+    return no_cuda(st);
+}
 NATIVE(api_to)
 {
     /* to(dtype) / to(device) / to(tensor) / to(device, dtype), dtype= keyword */
@@ -1634,8 +1714,11 @@ NATIVE(api_to)
             dt = AS_DTYPE(items[i]);
         else if (IS_TENSOR(items[i]))
             dt = AS_TENSOR(items[i])->dtype;
+        else if (IS_STR(items[i]) && (!strcmp(AS_STR(items[i])->data, "cuda") ||
+                                      !strncmp(AS_STR(items[i])->data, "cuda:", 5)))
+            return no_cuda(st);
         else if (IS_STR(items[i]) && strncmp(AS_STR(items[i])->data, "cpu", 3) != 0)
-            return tn_raise(st, tn_RuntimeError, "Expected one of cpu device type at start of device string: %s",
+            return tn_raise(st, tn_RuntimeError, "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, ort, xla, lazy, vulkan, mps, meta, hpu, privateuseone device type at start of device string: %s",
                             AS_STR(items[i])->data);
     }
     if (!IS_UNDEF(a[2]) && !IS_NONE(a[2]) && arg_dtype(st, a[2], &dt) < 0)
@@ -2164,6 +2247,10 @@ static int tensor_contains(TnState *st, TnValue self, TnValue item)
     X(F, "where", api_where, "where(condition, input=?, other=?)") \
     X(M, "where", api_where_method, "where(self, condition, other)") \
     X(FM, "lerp", api_lerp, "lerp(input, end, weight)") \
+    X(FM, "addcmul", api_addcmul, "addcmul(input, tensor1, tensor2, *, value=?)") \
+    X(M, "addcmul_", api_addcmul_, "addcmul_(self, tensor1, tensor2, *, value=?)") \
+    X(FM, "addcdiv", api_addcdiv, "addcdiv(input, tensor1, tensor2, *, value=?)") \
+    X(M, "addcdiv_", api_addcdiv_, "addcdiv_(self, tensor1, tensor2, *, value=?)") \
     X(M, "lerp_", api_lerp_, "lerp_(self, end, weight)") \
     X(FM, "isclose", api_isclose, "isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False)") \
     X(FM, "allclose", api_allclose, "allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False)") \
@@ -2280,6 +2367,7 @@ static int tensor_contains(TnState *st, TnValue self, TnValue item)
     X(M, "int", api_int, "int(self, memory_format=None)") \
     X(M, "bool", api_bool, "bool(self, memory_format=None)") \
     X(M, "cpu", api_cpu, "cpu(self)") \
+    X(M, "cuda", api_cuda, "cuda(self, device=?, non_blocking=?)") \
     X(M, "to", api_to, "to(self, *args, dtype=None, device=None, non_blocking=False, copy=False)") \
     X(M, "type", api_type, "type(self, dtype=None, non_blocking=False)") \
     X(M, "type_as", api_type_as, "type_as(self, other)") \

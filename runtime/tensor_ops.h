@@ -15,6 +15,9 @@ TnTensor *op_binary_(TnState *st, TnBinaryOp op, TnTensor *self, TnOperand b);
 /* a op (alpha * b) for add/sub; into `inplace` when not NULL. */
 TnTensor *op_add_alpha(TnState *st, TnBinaryOp op, TnOperand a, TnOperand b, TnValue alpha,
                        TnTensor *inplace);
+/* x * y + z rounded once, broadcasting, in the operands' result dtype (floating only); into
+ * `inplace` when not NULL. */
+TnTensor *op_fma(TnState *st, TnOperand x, TnOperand y, TnOperand z, TnTensor *inplace);
 TnTensor *op_add(TnState *st, TnTensor *a, TnTensor *b);
 TnTensor *op_sub(TnState *st, TnTensor *a, TnTensor *b);
 TnTensor *op_mul(TnState *st, TnTensor *a, TnTensor *b);

@@ -89,9 +89,12 @@ static TnValue device_construct(TnState *st, TnType *type, const TnValue *args, 
     if (!IS_STR(a))
         return tn_raise(st, tn_TypeError, "device() received an invalid combination of arguments");
     const char *s = AS_STR(a)->data;
+    /* PyTorch makes CUDA device objects even without CUDA; tn has only the CPU one */
+    if (!strcmp(s, "cuda") || !strncmp(s, "cuda:", 5))
+        return tn_raise(st, tn_RuntimeError, "tn runs on the CPU only: no device '%s'", s);
     if (strcmp(s, "cpu") != 0 && strncmp(s, "cpu:", 4) != 0)
         return tn_raise(st, tn_RuntimeError,
-                        "Expected one of cpu device type at start of device string: %s", s);
+                        "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, ort, xla, lazy, vulkan, mps, meta, hpu, privateuseone device type at start of device string: %s", s);
     return tn_ref(tn_obj(&tn_cpu_device));
 }
 

@@ -87,7 +87,8 @@ static int init_modules(TnState *st, int argc, char **argv)
         add_submodule(st, "torch.optim", "lr_scheduler", "torch.optim.lr_scheduler") < 0 ||
         add_submodule(st, "torch", "linalg", "torch.linalg") < 0 ||
         add_submodule(st, "torch", "sparse", "torch.sparse") < 0 ||
-        add_submodule(st, "torch", "autograd", "torch.autograd") < 0)
+        add_submodule(st, "torch", "autograd", "torch.autograd") < 0 ||
+        add_submodule(st, "torch", "cuda", "torch.cuda") < 0)
         return -1;
     TnValue coll = ns_new(st, "collections");
     if (IS_UNDEF(coll) ||
