@@ -684,7 +684,11 @@ static void annotate(Resolver *r)
         if (!sym || sym->slot < 0) {
             n->scope = SCOPE_GLOBAL;
             TnSym *own = sym_find(ref->scope, n->cache);
-            n->flags = (own && own->global_decl) ? 1 : 0; /* explicit global: skip class dict */
+            /* skip the class dict for an explicit global, and in a comprehension run inside
+             * a class body: Python's comprehension scope does not see class names */
+            bool in_class_comp = ref->scope->type == SK_COMPREHENSION &&
+                                 ref->scope->host->type == SK_CLASS;
+            n->flags = ((own && own->global_decl) || in_class_comp) ? 1 : 0;
         } else {
             n->scope = sym->cell ? SCOPE_CELL : SCOPE_LOCAL;
             n->slot = sym->slot;

@@ -893,10 +893,8 @@ static TnValue do_split(TnState *st, TnValue *a, bool right)
                 if (i >= n)
                     break;
                 if (maxsplit == 0) {
-                    int64_t j = n;
-                    while (j > i && (unsigned char)d[j - 1] < 128 && cp_isspace((unsigned char)d[j - 1]))
-                        j--;
-                    if (push_piece(st, l, d + i, j - i) < 0)
+                    /* the remainder keeps its trailing whitespace, as Python's does */
+                    if (push_piece(st, l, d + i, n - i) < 0)
                         goto fail;
                     break;
                 }
@@ -916,10 +914,7 @@ static TnValue do_split(TnState *st, TnValue *a, bool right)
                 if (j <= 0)
                     break;
                 if (maxsplit == 0) {
-                    int64_t i = 0;
-                    while (i < j && (unsigned char)d[i] < 128 && cp_isspace((unsigned char)d[i]))
-                        i++;
-                    if (push_piece(st, l, d + i, j - i) < 0)
+                    if (push_piece(st, l, d, j) < 0)
                         goto fail;
                     break;
                 }
