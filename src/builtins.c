@@ -807,7 +807,9 @@ static TnValue reversed_construct(TnState *st, TnType *type, const TnValue *args
         it->cur = (int64_t)((uint64_t)r->start + span);
         return tn_obj(it);
     }
-    if (tn_is_dict(seq)) {
+    TnType *seqt = tn_type_of(seq);
+    if (tn_is_dict(seq) || seqt == &tn_dict_keys_type || seqt == &tn_dict_values_type ||
+        seqt == &tn_dict_items_type) { /* dicts and their views walk back in insertion order */
         TnValue keys = list_from_iterable(st, seq);
         if (IS_UNDEF(keys))
             return keys;
