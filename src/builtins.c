@@ -1771,10 +1771,13 @@ static HelpEntry *class_entries(TnType *t, TnType *c, int64_t *n)
 
 /* help() on a user class, laid out as pydoc does: header, constructor, doc,
  * method resolution order, then per class of the MRO its sections. */
-static bool put_class_help(TnState *st, TnBuf *b, TnType *t)
+static bool put_class_help(TnState *st, TnBuf *b, TnType *t, bool instance)
 {
     const char *mod = type_module(t);
-    bool ok = buf_printf(b, "Help on class %s in module %s:\n\nclass %s(", t->name, mod, t->name);
+    /* pydoc titles help on an instance "Help on C in module M object:" */
+    bool ok = instance ? buf_printf(b, "Help on %s in module %s object:\n\n", t->name, mod)
+                       : buf_printf(b, "Help on class %s in module %s:\n\n", t->name, mod);
+    ok = ok && buf_printf(b, "class %s(", t->name);
     if (t->base && (t->base->flags & TN_TYPE_HEAP))
         ok = ok && buf_puts(b, t->base->name);
     else
@@ -1946,7 +1949,7 @@ static bool help_text(TnState *st, TnBuf *b, TnValue v)
     if (IS_TYPE(v)) {
         TnType *t = AS_TYPE(v);
         if (t->flags & TN_TYPE_HEAP)
-            return put_class_help(st, b, t);
+            return put_class_help(st, b, t, false);
         bool ok = buf_printf(b, "Help on class %s in module builtins:\n\nclass %s(%s)\n", t->name,
                              t->name, t->base ? t->base->name : "object");
         if (IS_STR(t->doc))
@@ -1957,7 +1960,7 @@ static bool help_text(TnState *st, TnBuf *b, TnValue v)
         return put_module_help(st, b, v);
     TnType *t = tn_type_of(v);
     if (t->flags & TN_TYPE_HEAP) {
-        return put_class_help(st, b, t);
+        return put_class_help(st, b, t, true);
     }
     bool ok = buf_printf(b, "Help on %s object:\n\nclass %s(%s)\n", t->name, t->name,
                          t->base ? t->base->name : "object");
