@@ -2123,7 +2123,13 @@ static ExecStatus exec_try(TnState *st, TnFrameInfo *f, TnAst *n)
         TnValue retval = s == EX_RETURN ? f->retval : tn_undef();
         bool recorded = f->tb_recorded;
         f->tb_recorded = false;
+        /* a pending exception is the one being handled while finally runs: it becomes
+         * the __context__ of what the finally block raises, as in Python */
+        TnValue saved_handling = st->handling;
+        if (!IS_UNDEF(pending))
+            st->handling = pending;
         ExecStatus fs = exec_block(st, f, &n->finalbody);
+        st->handling = saved_handling;
         if (fs != EX_OK) {
             /* break/continue/return/raise in finally wins over what was pending */
             tn_decref(pending);

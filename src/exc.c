@@ -133,6 +133,17 @@ bool exc_is_exception_value(TnValue v)
     return IS_OBJ(v) && tn_isinstance_type(AS_OBJ(v)->type, tn_BaseException);
 }
 
+int exc_set_new_args(TnState *st, TnValue exc, const TnValue *args, int nargs)
+{
+    TnValue t = tuple_from_array(st, args, nargs);
+    if (IS_UNDEF(t))
+        return -1;
+    TnException *e = (TnException *)AS_OBJ(exc);
+    tn_decref(e->args);
+    e->args = t;
+    return 0;
+}
+
 static TnValue exception_str(TnState *st, TnValue self)
 {
     TnException *e = (TnException *)AS_OBJ(self);

@@ -7,6 +7,7 @@
  * CPython's generic algorithm: data descriptors of the type, the instance dict,
  * then other type attributes bound through descr_get.
  */
+#include "exc.h"
 #include "format.h"
 #include "sig.h"
 #include "types.h"
@@ -1448,6 +1449,10 @@ static TnValue type_call(TnState *st, TnValue self, const TnValue *args, int nar
     TnValue obj = alloc(st, t);
     if (IS_UNDEF(obj) || IS_UNDEF(init) || is_object_init(init))
         return obj;
+    if (nargs && exc_is_exception_value(obj) && exc_set_new_args(st, obj, args, nargs) < 0) {
+        tn_decref(obj);
+        return tn_undef();
+    }
     tn_incref(init); /* the call may rebind __init__ in the class dict */
     TnValue r = tn_call_descr(st, init, obj, args, nargs, kwnames, nkw);
     tn_decref(init);
