@@ -864,12 +864,34 @@ static __attribute__((noinline)) TnValue eval_tuple(TnState *st, TnFrameInfo *f,
     return t;
 }
 
+/* An expression CPython's compiler folds to a constant (literals, operators on them,
+ * tuples of them). */
+static bool is_constant_expr(const TnAst *n)
+{
+    switch (n->kind) {
+    case AST_INT: case AST_FLOAT: case AST_STR: case AST_NONE: case AST_TRUE: case AST_FALSE:
+    case AST_ELLIPSIS:
+        return true;
+    case AST_UNARY: return is_constant_expr(n->a);
+    case AST_BINOP: return is_constant_expr(n->a) && is_constant_expr(n->b);
+    case AST_TUPLE:
+        for (int i = 0; i < n->items.n; i++)
+            if (!is_constant_expr(n->items.items[i]))
+                return false;
+        return true;
+    default: return false;
+    }
+}
+
 static __attribute__((noinline)) TnValue eval_set(TnState *st, TnFrameInfo *f, TnAst *n)
 {
     TnValue l = eval_list(st, f, n);
     if (IS_UNDEF(l))
         return l;
-    TnValue s = set_from_iterable(st, l);
+    bool constant = n->items.n > 2;
+    for (int i = 0; constant && i < n->items.n; i++)
+        constant = is_constant_expr(n->items.items[i]);
+    TnValue s = constant ? set_from_constants(st, l) : set_from_iterable(st, l);
     tn_decref(l);
     return s;
 }

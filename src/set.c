@@ -409,6 +409,27 @@ TnValue set_from_iterable(TnState *st, TnValue iterable)
     return make_set(st, &tn_set_type, iterable);
 }
 
+/* CPython compiles a display of more than two constants to a frozenset constant that it
+ * builds twice (the second time from the first one's iteration order), then copies into a
+ * new set: colliding elements can end up in another order than plain insertion gives. */
+TnValue set_from_constants(TnState *st, TnValue items)
+{
+    TnValue first = set_from_iterable(st, items);
+    if (IS_UNDEF(first))
+        return first;
+    TnValue order = list_from_iterable(st, first);
+    tn_decref(first);
+    if (IS_UNDEF(order))
+        return order;
+    TnValue constant = set_from_iterable(st, order);
+    tn_decref(order);
+    if (IS_UNDEF(constant))
+        return constant;
+    TnValue s = set_from_iterable(st, constant);
+    tn_decref(constant);
+    return s;
+}
+
 int set_add(TnState *st, TnSet *s, TnValue v)
 {
     return add_key(st, (SetObj *)s, v);

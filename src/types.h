@@ -172,6 +172,8 @@ void dict_clear(TnDict *d);
 TnValue ordereddict_new(TnState *st);
 /* Set operations used by builtins (set(iterable)). */
 TN_MUST_CHECK TnValue set_from_iterable(TnState *st, TnValue iterable);
+/* The set CPython makes for a display of more than two constants, {c1, c2, ...}. */
+TN_MUST_CHECK TnValue set_from_constants(TnState *st, TnValue items);
 TN_MUST_CHECK int set_contains(TnState *st, TnSet *s, TnValue v);
 
 /* ------------------------------------------------------------- ranges */
