@@ -287,6 +287,17 @@ TnSig *sig_parse(const char *text, const char *qualprefix)
         skip_ws(&l);
     }
     sig_finish(s, kinds);
+    s->c_style = s->nposonly == s->npos && s->varargs < 0 && s->varkw < 0 && s->nkwonly == 0;
+    /* the built-ins that take keywords and whose messages tn words as CPython's clinic does
+     * (torch functions keep Python-function wording) */
+    static const char *const clinic = " round pow int str float ";
+    char word[40];
+    snprintf(word, sizeof word, " %s ", s->name);
+    bool builtin_type = qualprefix && (strcmp(qualprefix, "str") == 0 ||
+                                       strcmp(qualprefix, "list") == 0 ||
+                                       strcmp(qualprefix, "dict") == 0);
+    s->clinic_kw = !s->c_style && s->varargs < 0 && s->varkw < 0 && s->nkwonly == 0 &&
+                   (builtin_type || (!qualprefix && strstr(clinic, word)));
     return s;
 }
 
@@ -309,6 +320,41 @@ int sig_error_too_many(TnState *st, const TnSig *sig, int given, int kwonly_give
     return tn_raise_int(st, tn_TypeError, "%s() takes %s positional argument%s but %d%s %s given",
                         sig->name, what, plural ? "s" : "", given, kw,
                         given == 1 && !kwonly_given ? "was" : "were");
+}
+
+/* The name without its class: "split" for "str.split". */
+static const char *short_name(const TnSig *s)
+{
+    const char *dot = strrchr(s->name, '.');
+    return dot ? dot + 1 : s->name;
+}
+
+/* A wrong call of a C-style native, worded as CPython words it for its built-in functions
+ * and methods: METH_NOARGS, METH_O, then Argument Clinic's positional-only check (which
+ * names the function without its class). `given` counts self. */
+static int c_style_error(TnState *st, const TnSig *s, int given, int nkw)
+{
+    const char *dot = strrchr(s->name, '.');
+    const char *shortname = dot ? dot + 1 : s->name;
+    int self = dot && s->self_kind ? 1 : 0; /* issubclass(cls, ...) is no method */
+    int lo = s->nreqpos - self, hi = s->npos - self, n = given - self;
+    if (nkw)
+        return tn_raise_int(st, tn_TypeError, "%s() takes no keyword arguments", s->name);
+    static const char *const finds = " startswith endswith find rfind index rindex count ";
+    char word[40];
+    snprintf(word, sizeof word, " %s ", shortname);
+    if (strncmp(s->name, "str.", 4) == 0 && strstr(finds, word)) /* the older argument parser */
+        return tn_raise_int(st, tn_TypeError, "%s() takes at %s %d argument%s (%d given)", shortname,
+                            n < lo ? "least" : "most", n < lo ? lo : hi,
+                            (n < lo ? lo : hi) == 1 ? "" : "s", n);
+    if (hi == 0)
+        return tn_raise_int(st, tn_TypeError, "%s() takes no arguments (%d given)", s->name, n);
+    if (lo == 1 && hi == 1 && strcmp(s->name, "reversed") != 0) /* reversed is a type */
+        return tn_raise_int(st, tn_TypeError, "%s() takes exactly one argument (%d given)",
+                            s->name, n);
+    int k = lo == hi ? lo : n < lo ? lo : hi;
+    return tn_raise_int(st, tn_TypeError, "%s expected %s%d argument%s, got %d", shortname,
+                        lo == hi ? "" : n < lo ? "at least " : "at most ", k, k == 1 ? "" : "s", n);
 }
 
 int sig_error_missing(TnState *st, const char *fname, const char *kind, TnStr *const *names, int n)
@@ -398,6 +444,8 @@ int sig_bind(TnState *st, const TnSig *s, TnValue self, const TnValue *args, int
             slots[i] = s->defaults[i];
         return 0;
     }
+    if (s->c_style && (nkw || given < s->nreqpos || given > s->npos))
+        return c_style_error(st, s, given, nkw);
     for (int i = 0; i < s->nparams; i++)
         slots[i] = tn_undef();
     if (off)
@@ -437,7 +485,11 @@ int sig_bind(TnState *st, const TnSig *s, TnValue self, const TnValue *args, int
             if (nposonly_kw < TN_SIG_MAX)
                 posonly_kw[nposonly_kw++] = kw;
         } else {
-            sig_error_unexpected_kw(st, s->name, kw);
+            if (s->clinic_kw)
+                tn_raise(st, tn_TypeError, "'%s' is an invalid keyword argument for %s()",
+                         kw->data, short_name(s));
+            else
+                sig_error_unexpected_kw(st, s->name, kw);
             goto fail;
         }
     }
@@ -459,7 +511,14 @@ int sig_bind(TnState *st, const TnSig *s, TnValue self, const TnValue *args, int
         int kwonly_given = 0;
         for (int i = s->kwonly; i < s->kwonly + s->nkwonly; i++)
             kwonly_given += !IS_UNDEF(slots[i]);
-        sig_error_too_many(st, s, given, kwonly_given);
+        if (s->clinic_kw) {
+            int self = strchr(s->name, '.') && s->self_kind ? 1 : 0;
+            tn_raise(st, tn_TypeError, "%s() takes at most %d argument%s (%d given)",
+                     short_name(s), s->npos - self, s->npos - self == 1 ? "" : "s",
+                     given - self + nkw);
+        } else {
+            sig_error_too_many(st, s, given, kwonly_given);
+        }
         goto fail;
     }
     TnStr *missing[TN_SIG_MAX];
@@ -473,7 +532,16 @@ int sig_bind(TnState *st, const TnSig *s, TnValue self, const TnValue *args, int
             missing[nmissing++] = s->names[i];
     }
     if (nmissing) {
-        sig_error_missing(st, s->name, "positional", missing, nmissing);
+        if (s->clinic_kw) {
+            int pos = 0;
+            while (s->names[pos] != missing[0])
+                pos++;
+            pos += !(strchr(s->name, '.') && s->self_kind); /* 1-based, self not counted */
+            tn_raise(st, tn_TypeError, "%s() missing required argument '%s' (pos %d)",
+                     short_name(s), missing[0]->data, pos);
+        } else {
+            sig_error_missing(st, s->name, "positional", missing, nmissing);
+        }
         goto fail;
     }
     for (int i = s->kwonly; i < s->kwonly + s->nkwonly; i++) {

@@ -34,6 +34,10 @@ struct TnSig {
     int varkw;        /* slot of **kwargs or -1 */
     int self_kind;    /* first parameter named self: 1, cls: 2, else 0 */
     bool simple;      /* no varargs or varkw, no required keyword-only: binding allocates nothing */
+    bool c_style;     /* a native taking only positional-only parameters: CPython's C-function
+                       * argument-count messages ("len() takes exactly one argument (2 given)") */
+    bool clinic_kw;   /* a Python built-in taking keywords: Argument Clinic's messages
+                       * ("round() takes at most 2 arguments (3 given)") */
     TnStr **names;    /* interned, per slot */
     TnValue *defaults; /* per slot; UNDEF = none */
     uint8_t *optional; /* per slot: 1 = may be omitted (default or `?`) */

@@ -391,7 +391,7 @@ static void test_errors(void)
     EXPECT(callm(tn_ref(l), "pop", tn_undef()), "IndexError: pop from empty list");
     EXPECT(callm(tn_ref(l), "remove", T1(tn_int(3))), "ValueError: list.remove(x): x not in list");
     EXPECT(callm(tn_ref(l), "index", T1(S("b"))), "ValueError: 'b' is not in list");
-    EXPECT(callm(tn_ref(l), "insert", T1(tn_int(1))), "TypeError: list.insert() missing 1 required positional argument: 'object'");
+    EXPECT(callm(tn_ref(l), "insert", T1(tn_int(1))), "TypeError: insert expected 2 arguments, got 1");
     tn_decref(l);
     TnValue d = dict_new(st);
     EXPECT(getitem(tn_ref(d), S("x")), "KeyError: 'x'");
@@ -445,8 +445,8 @@ static void test_objects_and_types(void)
     TRUE_(strncmp(r, "<built-in method append of list object at 0x", 44) == 0);
     free(r);
     EXPECT(tn_call(st, app, (TnValue[]){tn_int(7)}, 1, NULL, 0), "None");
-    EXPECT(tn_call(st, app, (TnValue[]){tn_int(7), tn_int(8)}, 2, NULL, 0), "TypeError: list.append() takes 2 positional arguments but 3 were given");
-    EXPECT(tn_call(st, app, NULL, 0, NULL, 0), "TypeError: list.append() missing 1 required positional argument: 'object'");
+    EXPECT(tn_call(st, app, (TnValue[]){tn_int(7), tn_int(8)}, 2, NULL, 0), "TypeError: list.append() takes exactly one argument (2 given)");
+    EXPECT(tn_call(st, app, NULL, 0, NULL, 0), "TypeError: list.append() takes exactly one argument (0 given)");
     tn_decref(app);
     TnValue unbound = tn_getattr(st, tn_obj(&tn_list_type), str_intern("append"));
     EXPECT(tn_call(st, unbound, (TnValue[]){l, tn_int(9)}, 2, NULL, 0), "None");
@@ -459,7 +459,7 @@ static void test_objects_and_types(void)
     EXPECT(tn_ref(l), "[9, 7]");
     EXPECT(callkw(l, "sort", 1, (TnValue[]){tn_bool(1)}, 0, NULL), "TypeError: list.sort() takes 1 positional argument but 2 were given");
     EXPECT(callkw(l, "sort", 0, (TnValue[]){tn_bool(1)}, 1, (const char *[]){"z"}), "TypeError: list.sort() got an unexpected keyword argument 'z'");
-    EXPECT(callkw(l, "pop", 0, (TnValue[]){tn_int(0)}, 1, (const char *[]){"index"}), "TypeError: list.pop() got some positional-only arguments passed as keyword arguments: 'index'");
+    EXPECT(callkw(l, "pop", 0, (TnValue[]){tn_int(0)}, 1, (const char *[]){"index"}), "TypeError: list.pop() takes no keyword arguments");
     tn_decref(l);
     TnValue s = S("a b");
     EXPECT(callkw(s, "split", 0, (TnValue[]){tn_int(1)}, 1, (const char *[]){"maxsplit"}), "['a', 'b']");
