@@ -198,6 +198,17 @@ void tn_recursion_leave(TnState *st)
 
 /* ------------------------------------------------------------ repr, str, hash, truth */
 
+/* PyTorch's C types whose tp_name carries the module, as error messages print it:
+ * "'torch.dtype' object has no attribute 'x'" (but 'Tensor' and 'Parameter' stay bare). */
+static const char *c_name_prefix(TnType *t)
+{
+    if (t->module && strcmp(t->module, "torch") == 0 &&
+        (strcmp(t->name, "dtype") == 0 || strcmp(t->name, "Size") == 0 ||
+         strcmp(t->name, "device") == 0))
+        return "torch.";
+    return "";
+}
+
 const char *type_module(TnType *t)
 {
     if (t->dict) {
@@ -657,8 +668,8 @@ static TnValue generic_getattr(TnState *st, TnValue obj, TnStr *name, bool raise
     }
     if (!raise)
         return tn_undef();
-    return tn_raise(st, tn_AttributeError, "'%s' object has no attribute '%s'", t->name,
-                    name->data);
+    return tn_raise(st, tn_AttributeError, "'%s%s' object has no attribute '%s'",
+                    c_name_prefix(t), t->name, name->data);
 }
 
 TnValue tn_generic_getattr(TnState *st, TnValue obj, TnStr *name)
