@@ -7,6 +7,7 @@
 #include "format.h"
 #include "sig.h"
 #include "types.h"
+#include "unicode_tables.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -395,20 +396,29 @@ static int64_t count_chars(const char *s, int64_t n)
 
 /* ------------------------------------------------------------------ repr */
 
-/* Non-ASCII code points that Python's repr escapes (controls, separators, format
- * characters, surrogates, private use): a close approximation of !isprintable(). */
+/* True if c lies in one of the n sorted [first, last] ranges. */
+static bool in_ranges(const uint32_t (*r)[2], size_t n, uint32_t c)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c < r[mid][0])
+            hi = mid;
+        else if (c > r[mid][1])
+            lo = mid + 1;
+        else
+            return true;
+    }
+    return false;
+}
+#define IN_TABLE(t, c) in_ranges((t), sizeof(t) / sizeof((t)[0]), (c))
+
+/* str.isprintable() of one code point (what repr leaves unescaped): Unicode's tables. */
 static bool cp_printable(uint32_t c)
 {
-    if (c < 0x20 || c == 0x7F)
-        return false;
     if (c < 0x7F)
-        return true;
-    if (c <= 0xA0 || c == 0xAD || c == 0x1680 || (c >= 0x2000 && c <= 0x200F) ||
-        (c >= 0x2028 && c <= 0x202F) || (c >= 0x205F && c <= 0x206F) || c == 0x3000 ||
-        c == 0xFEFF || (c >= 0xD800 && c <= 0xF8FF) || (c >= 0xFFF0 && c <= 0xFFFB) ||
-        c == 0xFFFE || c == 0xFFFF || c >= 0xE0000)
-        return false;
-    return true;
+        return c >= 0x20;
+    return !IN_TABLE(uc_nonprintable, c);
 }
 
 bool str_repr_buf(TnBuf *b, const char *s, int64_t len)
@@ -696,39 +706,115 @@ static bool cp_isspace(uint32_t c)
 }
 static bool cp_isdigit(uint32_t c)
 {
-    return c >= '0' && c <= '9';
+    return c < 128 ? c >= '0' && c <= '9' : IN_TABLE(uc_digit, c);
 }
-/* Letters: ASCII letters and (approximately) every non-ASCII printable non-space. */
+static bool cp_isdecimal(uint32_t c)
+{
+    return c < 128 ? c >= '0' && c <= '9' : IN_TABLE(uc_decimal, c);
+}
+static bool cp_isnumeric(uint32_t c)
+{
+    return c < 128 ? c >= '0' && c <= '9' : IN_TABLE(uc_numeric, c);
+}
 static bool cp_isalpha(uint32_t c)
 {
     if (c < 128)
         return (c | 32) >= 'a' && (c | 32) <= 'z';
-    return c >= 0xC0 && c != 0xD7 && c != 0xF7 && cp_printable(c) && !cp_isspace(c);
+    return IN_TABLE(uc_alpha, c);
 }
+/* Unicode's cased letters: upper, lower and titlecase (U+01C5 and friends). */
+static bool cp_iscased(uint32_t c);
 static bool cp_isupper(uint32_t c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7) ||
-           (c >= 0x391 && c <= 0x3A9) || (c >= 0x410 && c <= 0x42F);
+    return c < 128 ? c >= 'A' && c <= 'Z' : IN_TABLE(uc_upper, c);
 }
 static bool cp_islower(uint32_t c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 0xDF && c <= 0xFF && c != 0xF7) ||
-           (c >= 0x3B1 && c <= 0x3C9) || (c >= 0x430 && c <= 0x44F);
+    return c < 128 ? c >= 'a' && c <= 'z' : IN_TABLE(uc_lower, c);
 }
-/* Case mapping for ASCII, Latin-1, basic Greek and Cyrillic. */
+/* The code point a one-to-one case mapping table gives c, or c itself. */
+static uint32_t map_lookup(const uint32_t (*m)[2], size_t n, uint32_t c)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c < m[mid][0])
+            hi = mid;
+        else if (c > m[mid][0])
+            lo = mid + 1;
+        else
+            return m[mid][1];
+    }
+    return c;
+}
 static uint32_t cp_upper(uint32_t c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7) ||
-        (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2) || (c >= 0x430 && c <= 0x44F))
-        return c - 32;
-    return c;
+    if (c < 128)
+        return c >= 'a' && c <= 'z' ? c - 32 : c;
+    return map_lookup(uc_to_upper, sizeof uc_to_upper / sizeof uc_to_upper[0], c);
 }
 static uint32_t cp_lower(uint32_t c)
 {
-    if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7) ||
-        (c >= 0x391 && c <= 0x3A9) || (c >= 0x410 && c <= 0x42F))
-        return c + 32;
-    return c;
+    if (c < 128)
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    return map_lookup(uc_to_lower, sizeof uc_to_lower / sizeof uc_to_lower[0], c);
+}
+static bool cp_iscased(uint32_t c)
+{
+    return cp_isupper(c) || cp_islower(c) || (c >= 128 && IN_TABLE(uc_titlecase, c));
+}
+/* str.title()'s mapping of the first letter of a word, when its title case differs from
+ * its upper case (U+01C6 gives U+01C5, 'ß' gives 'Ss'): the UTF-8 in enc or a table, else
+ * NULL. */
+static const char *cp_title_special(uint32_t c, char enc[5])
+{
+    if (c < 128)
+        return NULL;
+    for (size_t i = 0; i < sizeof uc_to_title_multi / sizeof uc_to_title_multi[0]; i++)
+        if (uc_to_title_multi[i].cp == c)
+            return uc_to_title_multi[i].to;
+    size_t lo = 0, hi = sizeof uc_to_title / sizeof uc_to_title[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (uc_to_title[mid][0] == c) {
+            enc[utf8_encode(uc_to_title[mid][1], enc)] = 0;
+            return enc;
+        }
+        if (c < uc_to_title[mid][0])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+/* The UTF-8 of a mapping to several code points ('ß'.upper() is 'SS'), or NULL. */
+static const char *cp_case_multi(uint32_t c, bool upper)
+{
+    if (c < 128)
+        return NULL;
+    if (upper) {
+        for (size_t i = 0; i < sizeof uc_to_upper_multi / sizeof uc_to_upper_multi[0]; i++)
+            if (uc_to_upper_multi[i].cp == c)
+                return uc_to_upper_multi[i].to;
+    } else {
+        for (size_t i = 0; i < sizeof uc_to_lower_multi / sizeof uc_to_lower_multi[0]; i++)
+            if (uc_to_lower_multi[i].cp == c)
+                return uc_to_lower_multi[i].to;
+    }
+    return NULL;
+}
+
+/* Python's Final_Sigma condition for the capital sigma before byte `next` of s, after code
+ * point prev: a cased letter before it and none after (neighbours only, no skipping of
+ * case-ignorable marks). */
+static bool final_sigma(const TnStr *s, int64_t next, uint32_t prev)
+{
+    if (!cp_iscased(prev))
+        return false;
+    if (next >= s->len)
+        return true;
+    return !cp_iscased(utf8_next(s->data, s->len, &next));
 }
 
 enum { CASE_UPPER, CASE_LOWER, CASE_SWAP, CASE_CAPITALIZE, CASE_TITLE };
@@ -740,22 +826,43 @@ static TnValue change_case(TnState *st, TnStr *s, int mode)
         return tn_no_memory(st);
     int64_t pos = 0;
     bool prev_cased = false, first = true;
+    uint32_t prevc = 0;
     while (pos < s->len) {
         uint32_t c = utf8_next(s->data, s->len, &pos), r = c;
+        bool up = false;
         switch (mode) {
-        case CASE_UPPER: r = cp_upper(c); break;
-        case CASE_LOWER: r = cp_lower(c); break;
-        case CASE_SWAP: r = cp_isupper(c) ? cp_lower(c) : cp_upper(c); break;
-        case CASE_CAPITALIZE: r = first ? cp_upper(c) : cp_lower(c); break;
+        case CASE_UPPER: up = true; break;
+        case CASE_LOWER: break;
+        case CASE_SWAP: up = !cp_isupper(c); break;
+        case CASE_CAPITALIZE: up = first; break;
         case CASE_TITLE:
-            r = prev_cased ? cp_lower(c) : cp_upper(c);
-            prev_cased = cp_isupper(c) || cp_islower(c) || cp_isalpha(c);
+            up = !prev_cased;
+            prev_cased = cp_iscased(c);
             break;
         }
+        char tenc[5];
+        const char *title = up && (mode == CASE_TITLE || mode == CASE_CAPITALIZE)
+                                ? cp_title_special(c, tenc)
+                                : NULL;
+        if (title) {
+            first = false;
+            if (!buf_putn(&b, title, strlen(title))) {
+                buf_free(&b);
+                return tn_no_memory(st);
+            }
+            continue;
+        }
+        /* swapcase leaves uncased letters (titlecase ones like U+01C5) alone */
+        bool keep = mode == CASE_SWAP && !cp_isupper(c) && !cp_islower(c);
+        r = keep ? c : up ? cp_upper(c) : cp_lower(c);
+        if (r == 0x3C3 && c == 0x3A3 && final_sigma(s, pos, prevc))
+            r = 0x3C2; /* a capital sigma ending a word lowers to the final form */
+        prevc = c;
         first = false;
+        const char *multi = r == c && !keep ? cp_case_multi(c, up) : NULL;
         char enc[4];
-        int n = utf8_encode(r, enc);
-        if (!buf_putn(&b, enc, (size_t)n)) {
+        int n = multi ? (int)strlen(multi) : utf8_encode(r, enc);
+        if (!buf_putn(&b, multi ? multi : enc, (size_t)n)) {
             buf_free(&b);
             return tn_no_memory(st);
         }
@@ -1272,13 +1379,7 @@ static TnValue all_chars(TnStr *s, bool (*pred)(uint32_t))
 }
 static bool cp_isalnum(uint32_t c)
 {
-    return cp_isalpha(c) || cp_isdigit(c);
-}
-static bool cp_isnumeric(uint32_t c)
-{
-    return cp_isdigit(c) || c == 0xB2 || c == 0xB3 || c == 0xB9 || (c >= 0xBC && c <= 0xBE) ||
-           (c >= 0x2150 && c <= 0x2189) || (c >= 0x2460 && c <= 0x249B) ||
-           (c >= 0xFF10 && c <= 0xFF19);
+    return cp_isalpha(c) || cp_isnumeric(c); /* numeric covers decimal and digit */
 }
 static TnValue str_isdigit(TnState *st, TnValue *a)
 {
@@ -1286,7 +1387,7 @@ static TnValue str_isdigit(TnState *st, TnValue *a)
 }
 static TnValue str_isdecimal(TnState *st, TnValue *a)
 {
-    return all_chars(SELF, cp_isdigit);
+    return all_chars(SELF, cp_isdecimal);
 }
 static TnValue str_isnumeric(TnState *st, TnValue *a)
 {
@@ -1311,7 +1412,7 @@ static TnValue cased(TnStr *s, bool upper)
     int64_t p = 0;
     while (p < s->len) {
         uint32_t c = utf8_next(s->data, s->len, &p);
-        if (upper ? cp_islower(c) : cp_isupper(c))
+        if ((upper ? cp_islower(c) : cp_isupper(c)) || (c >= 128 && IN_TABLE(uc_titlecase, c)))
             return tn_bool(false);
         any |= upper ? cp_isupper(c) : cp_islower(c);
     }
