@@ -611,8 +611,54 @@ static TnValue slot_iter_fn(TnState *st, const TnValue *args, int nargs, TnStr *
     return tn_iter(st, args[0]);
 }
 
+static TnValue slot_len_fn(TnState *st, const TnValue *args, int nargs, TnStr *const *kwnames,
+                           int nkw)
+{
+    if (nargs != 1 || nkw)
+        return tn_raise(st, tn_TypeError, "expected 0 arguments, got %d", nargs + nkw - 1);
+    int64_t n = tn_len(st, args[0]);
+    return n < 0 ? tn_undef() : tn_int(n);
+}
+
+static TnValue slot_getitem_fn(TnState *st, const TnValue *args, int nargs,
+                               TnStr *const *kwnames, int nkw)
+{
+    if (nargs != 2 || nkw)
+        return tn_raise(st, tn_TypeError, "expected 1 argument, got %d", nargs + nkw - 1);
+    return tn_getitem(st, args[0], args[1]);
+}
+
+static TnValue slot_contains_fn(TnState *st, const TnValue *args, int nargs,
+                                TnStr *const *kwnames, int nkw)
+{
+    if (nargs != 2 || nkw)
+        return tn_raise(st, tn_TypeError, "expected 1 argument, got %d", nargs + nkw - 1);
+    int r = tn_contains(st, args[0], args[1]);
+    return r < 0 ? tn_undef() : tn_bool(r);
+}
+
+static TnValue slot_bool_fn(TnState *st, const TnValue *args, int nargs, TnStr *const *kwnames,
+                            int nkw)
+{
+    if (nargs != 1 || nkw)
+        return tn_raise(st, tn_TypeError, "expected 0 arguments, got %d", nargs + nkw - 1);
+    int r = tn_truthy(st, args[0]);
+    return r < 0 ? tn_undef() : tn_bool(r);
+}
+
+static TnValue slot_call_fn(TnState *st, const TnValue *args, int nargs, TnStr *const *kwnames,
+                            int nkw)
+{
+    return tn_call(st, args[0], args + 1, nargs - 1, kwnames, nkw);
+}
+
 static const TnMethodDef slot_next_def = {"__next__", NULL, NULL, slot_next_fn, "Implement next(self)."};
 static const TnMethodDef slot_iter_def = {"__iter__", NULL, NULL, slot_iter_fn, "Implement iter(self)."};
+static const TnMethodDef slot_len_def = {"__len__", NULL, NULL, slot_len_fn, "Return len(self)."};
+static const TnMethodDef slot_getitem_def = {"__getitem__", NULL, NULL, slot_getitem_fn, "Return self[key]."};
+static const TnMethodDef slot_contains_def = {"__contains__", NULL, NULL, slot_contains_fn, "Return key in self."};
+static const TnMethodDef slot_bool_def = {"__bool__", NULL, NULL, slot_bool_fn, "True if self else False."};
+static const TnMethodDef slot_call_def = {"__call__", NULL, NULL, slot_call_fn, "Call self as a function."};
 
 static TnNative *native_alloc(TnState *st, const TnMethodDef *def, TnSig *sig, TnValue self,
                               TnValue owner);
@@ -625,6 +671,16 @@ static TnValue slot_attr(TnState *st, TnValue obj, TnType *t, TnStr *name)
         def = &slot_next_def;
     else if (t->iter && strcmp(name->data, "__iter__") == 0)
         def = &slot_iter_def;
+    else if (t->len && strcmp(name->data, "__len__") == 0)
+        def = &slot_len_def;
+    else if (t->getitem && strcmp(name->data, "__getitem__") == 0)
+        def = &slot_getitem_def;
+    else if (t->contains && strcmp(name->data, "__contains__") == 0)
+        def = &slot_contains_def;
+    else if (t->call && strcmp(name->data, "__call__") == 0)
+        def = &slot_call_def;
+    else if (t->truth && strcmp(name->data, "__bool__") == 0)
+        def = &slot_bool_def;
     if (!def)
         return tn_undef();
     TnNative *n = native_alloc(st, def, NULL, obj, tn_undef());
@@ -661,7 +717,11 @@ static TnValue generic_getattr(TnState *st, TnValue obj, TnStr *name, bool raise
     }
     if (!IS_UNDEF(descr))
         return bind(st, descr, obj, t);
-    if (name->data[0] == '_' && (t->next || t->iter)) {
+    /* a built-in type's slots answer for their dunder methods: hasattr("s", "__len__") */
+    if (name->data[0] == '_' &&
+        (t->next || t->iter ||
+         (!(t->flags & TN_TYPE_HEAP) &&
+          (t->len || t->getitem || t->contains || t->call || t->truth)))) {
         TnValue w = slot_attr(st, obj, t, name);
         if (!IS_UNDEF(w) || !IS_UNDEF(st->exc))
             return w;
