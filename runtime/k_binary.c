@@ -193,7 +193,8 @@ static inline int64_t i_shr(int64_t a, int64_t b, int bits)
     BLOOP(pow_##SFX, T, T, pow##FS(a, b))                                                     \
     BLOOP(max_##SFX, T, T, max_##FS(a, b))                                                    \
     BLOOP(min_##SFX, T, T, min_##FS(a, b))                                                    \
-    BLOOP(atan2_##SFX, T, T, atan2##FS(a, b))
+    BLOOP(atan2_##SFX, T, T, atan2##FS(a, b))                                                 \
+    BLOOP(tanhbw_##SFX, T, T, a * fma##FS(-b, b, 1))
 
 #define CMP_LOOPS(T, SFX)                                                                     \
     BLOOP(eq_##SFX, T, bool, a == b)                                                          \
@@ -234,6 +235,8 @@ const TnLoopFn k_binary_loops[BOP_COUNT][K_NTYPES] = {
     [BOP_MAXIMUM] = {or_b, max_i32, max_i64, max_f32, max_f64},
     [BOP_MINIMUM] = {and_b, min_i32, min_i64, min_f32, min_f64},
     [BOP_ATAN2] = FLTS(atan2),
+    /* g * (1 - y^2) for tanh's gradient: GCC contracts PyTorch's 1 - y * y into one FMA */
+    [BOP_TANH_BW] = FLTS(tanhbw),
     [BOP_BITAND] = {and_b, and_i32, and_i64, NULL, NULL},
     [BOP_BITOR] = {or_b, or_i32, or_i64, NULL, NULL},
     [BOP_BITXOR] = {xor_b, xor_i32, xor_i64, NULL, NULL},

@@ -34,6 +34,7 @@ enum { K_BOOL, K_I32, K_I64, K_F32, K_F64, K_NTYPES };
     X(MAXIMUM, maximum)                                                                        \
     X(MINIMUM, minimum)                                                                        \
     X(ATAN2, atan2)                                                                            \
+    X(TANH_BW, tanh_backward)                                                                  \
     X(BITAND, bitwise_and)                                                                     \
     X(BITOR, bitwise_or)                                                                       \
     X(BITXOR, bitwise_xor)                                                                     \
@@ -146,10 +147,20 @@ float kv_expf(float x);
 float kv_logf(float x);
 void kv_expf_n(float *out, const float *in, int64_t n);
 void kv_logf_n(float *out, const float *in, int64_t n);
+void kv_sigmoidf_n(float *out, const float *in, int64_t n); /* vectorised sigmoid */
 /* float64 exp with the bits of Sleef's exp_u10 (PyTorch's double exp kernel). */
 double kv_exp(double x);
 double kv_log(double x); /* Sleef's log_u10 */
 void kv_exp_n(double *out, const double *in, int64_t n);
+/* k_sleef.c: float32 functions with the bits of the Sleef functions PyTorch's AVX2 kernels
+ * call: one value, or n contiguous values (out may be in). */
+#define KS_FUNCS(X) X(tanh) X(sinh) X(cosh) X(expm1) X(log1p) X(log10) X(log2) X(erf) X(erfc) \
+    X(asin) X(acos) X(atan) X(sin) X(cos)
+#define X(F)                                                                                  \
+    float ks_##F##f(float x);                                                                 \
+    void ks_##F##f_n(float *out, const float *in, int64_t n);
+KS_FUNCS(X)
+#undef X
 /* float32 softmax/log_softmax bit for bit as PyTorch: a contiguous last-dim row of n > 0, or
  * columns [c0, c1) of one contiguous (dim, inner) block when the dim is not the last (c0 a
  * multiple of 8). */
