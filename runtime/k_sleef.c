@@ -532,16 +532,108 @@ static inline float sl_cosf(float d)
     return bf(fb(r) ^ ((q & 2) == 0 ? 0x80000000u : 0));
 }
 
-/* ------------------------------------------------------------------------ the loops */
-#define SL_FUNCS(X)                                                                       \
-    X(tanh) X(sinh) X(cosh) X(expm1) X(log1p) X(log10) X(log2) X(erf) X(erfc) X(asin)   \
-    X(acos) X(atan)
-
+/* Loops compiled for AVX2+FMA (GCC vectorises them) and for any x86-64. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
 #define SL_LOOP __attribute__((target_clones("arch=haswell", "default"), optimize("O3")))
 #else
 #define SL_LOOP
 #endif
+
+/* -------------------------------------------------------------------------------- pow */
+/* x * 2^q for any q in range (Sleef's vldexp: 2^q in four equal factors and a remainder) */
+static inline float ldexp_full(float x, int32_t q)
+{
+    int32_t m = q >> 31;
+    m = (((m + q) >> 6) - m) << 4;
+    q = q - (m << 2);
+    m += 0x7f;
+    m = m > 0 ? m : 0;
+    m = m > 0xff ? 0xff : m;
+    float u = bf((uint32_t)m << 23);
+    x = x * u * u * u * u;
+    return x * bf((uint32_t)(q + 0x7f) << 23);
+}
+
+/* log d as a float pair (Sleef's logkf) */
+static inline F2 logk(float d)
+{
+    bool o = d < FLT_MIN;
+    d = o ? d * TWO64F : d;
+    int32_t e = ilogb2k(d * (1.0f / 0.75f));
+    float m = ldexp3(d, -e);
+    e = o ? e - 64 : e;
+    F2 x = div_f2(add2_ff(-1.0f, m), add2_ff(1.0f, m));
+    F2 x2 = squ_f2(x);
+    float t = (float)0.240320354700088500976562;
+    t = fmaf(t, x2.x, (float)0.285112679004669189453125);
+    t = fmaf(t, x2.x, (float)0.400007992982864379882812);
+    F2 c = f2(0.66666662693023681640625f, 3.69183861259614332084311e-09f);
+    F2 s = mul_f2f(f2(0.69314718246459960938f, -1.904654323148236017e-09f), (float)e);
+    s = add_f2f2(s, f2scale(x, 2.0f));
+    return add_f2f2(s, mul_f2f2(mul_f2f2(x2, x), add2_f2f2(mul_f2f(x2, t), c)));
+}
+
+/* e^d for a float pair d (Sleef's expkf) */
+static inline float expk(F2 d)
+{
+    int32_t q = rint_i((d.x + d.y) * R_LN2F);
+    F2 s = add2_f2f(d, (float)q * -L2UF);
+    s = add2_f2f(s, (float)q * -L2LF);
+    s = f2normalize(s);
+    float u = 0.00136324646882712841033936f;
+    u = fmaf(u, s.x, 0.00836596917361021041870117f);
+    u = fmaf(u, s.x, 0.0416710823774337768554688f);
+    u = fmaf(u, s.x, 0.166665524244308471679688f);
+    u = fmaf(u, s.x, 0.499999850988388061523438f);
+    F2 t = add_f2f2(s, mul_f2f(squ_f2(s), u));
+    t = add_ff2(1.0f, t);
+    u = ldexp_full(t.x + t.y, q);
+    return d.x < -104.0f ? 0.0f : u;
+}
+
+static inline float sl_powf(float x, float y)
+{
+    float ay = fabsf(y);
+    bool yisint = truncf(y) == y || ay > (float)(1 << 24);
+    int32_t yi = ay < (float)(1 << 24) ? (int32_t)y : 0;
+    bool yisodd = (yi & 1) == 1 && yisint && ay < (float)(1 << 24);
+    float r = expk(mul_f2f(logk(fabsf(x)), y));
+    r = r != r ? INFINITY : r;
+    r = r * (x > 0 ? 1.0f : yisint ? (yisodd ? -1.0f : 1.0f) : NAN);
+    float efx = mulsign(fabsf(x) - 1.0f, y);
+    r = isinf(y) ? (efx < 0.0f ? 0.0f : efx == 0.0f ? 1.0f : INFINITY) : r;
+    float sx = bf(0x3f800000u | (fb(x) & 0x80000000u)); /* 1 with x's sign */
+    r = isinf(x) || x == 0 ? (yisodd ? sx : 1.0f) * ((x == 0 ? -y : y) < 0.0f ? 0.0f : INFINITY) : r;
+    r = nan_where(x != x || y != y, r);
+    return y == 0 || x == 1 ? 1.0f : r;
+}
+
+float ks_powf(float x, float y)
+{
+    return sl_powf(x, y);
+}
+
+/* out[i] = x[i] ** y[i]; a stride of 0 repeats an operand's first element */
+SL_LOOP void ks_powf_n(float *out, const float *x, int64_t xs, const float *y, int64_t ys, int64_t n)
+{
+    if (ys == 0) {
+        float e = y[0];
+        for (int64_t i = 0; i < n; i++)
+            out[i] = sl_powf(x[i], e);
+    } else if (xs == 0) {
+        float b = x[0];
+        for (int64_t i = 0; i < n; i++)
+            out[i] = sl_powf(b, y[i]);
+    } else {
+        for (int64_t i = 0; i < n; i++)
+            out[i] = sl_powf(x[i], y[i]);
+    }
+}
+
+/* ------------------------------------------------------------------------ the loops */
+#define SL_FUNCS(X)                                                                       \
+    X(tanh) X(sinh) X(cosh) X(expm1) X(log1p) X(log10) X(log2) X(erf) X(erfc) X(asin)   \
+    X(acos) X(atan)
 
 #define X(F)                                                                              \
     SL_LOOP void ks_##F##f_n(float *out, const float *in, int64_t n)   \

@@ -61,7 +61,6 @@
     X(sinh, sinh(x))                                                                          \
     X(cosh, cosh(x))                                                                          \
     X(tanh, tanh(x))                                                                          \
-    X(sigmoid, 1 / (1 + exp(-x)))                                                             \
     X(erf, erf(x))                                                                            \
     X(erfc, erfc(x))
 
@@ -156,23 +155,25 @@ SLEEF_LOOP(cos_f32, float, ks_cosf_n)
 /* PyTorch runs these through cpu_kernel_vec: a contiguous row two 8-lane vectors at a time with
  * Sleef, its last n % 16 elements with the scalar formula (glibc), and a strided row wholly
  * with the scalar formula. */
-#define VEC16_LOOP(NAME, VEC, SCALAR)                                                         \
+#define VEC16_LOOP(NAME, VEC, SCALAR) VECN_LOOP(NAME, float, 16, VEC, SCALAR)
+#define VECN_LOOP(NAME, T, W, VEC, SCALAR)                                                    \
     static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                        \
     {                                                                                         \
         (void)ctx;                                                                            \
         int64_t m = 0;                                                                        \
-        if (s[0] == sizeof(float) && s[1] == sizeof(float)) {                                 \
-            m = n - n % 16;                                                                   \
-            VEC((float *)p[0], (const float *)p[1], m);                                       \
+        if (s[0] == sizeof(T) && s[1] == sizeof(T)) {                                         \
+            m = n - n % W;                                                                    \
+            VEC((T *)p[0], (const T *)p[1], m);                                               \
         }                                                                                     \
         for (int64_t i = m; i < n; i++) {                                                     \
-            float x = *(const float *)(p[1] + i * s[1]);                                      \
-            *(float *)(p[0] + i * s[0]) = SCALAR;                                             \
+            T x = *(const T *)(p[1] + i * s[1]);                                              \
+            *(T *)(p[0] + i * s[0]) = SCALAR;                                                 \
         }                                                                                     \
     }
 VEC16_LOOP(sinh_f32, ks_sinhf_n, sinhf(x))
 VEC16_LOOP(cosh_f32, ks_coshf_n, coshf(x))
 VEC16_LOOP(sigmoid_f32, kv_sigmoidf_n, 1 / (1 + expf(-x)))
+VECN_LOOP(sigmoid_f64, double, 8, kv_sigmoid_n, 1 / (1 + exp(-x)))
 
 ULOOP(copy_b, bool, bool, x)
 ULOOP(bitnot_b, bool, bool, !x)

@@ -671,3 +671,12 @@ void kv_sigmoidf_n(float *out, const float *in, int64_t n)
     for (int64_t i = 0; i < n; i++)
         out[i] = 1 / (1 + out[i]);
 }
+
+void kv_sigmoid_n(double *out, const double *in, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        out[i] = 0 - in[i];
+    kv_exp_n(out, out, n);
+    for (int64_t i = 0; i < n; i++)
+        out[i] = 1 / (1 + out[i]);
+}

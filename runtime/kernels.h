@@ -63,6 +63,9 @@ typedef enum {
 /* Set (to 1) by integer division kernels that met a zero divisor. */
 typedef struct {
     int zero_div;
+    /* b as the double it was when a Python number (NULL otherwise): PyTorch's scalar pow
+     * raises float32 elements to the double exponent in its scalar loop */
+    const double *scalar_b;
 } TnKernelStatus;
 
 extern const TnLoopFn k_binary_loops[BOP_COUNT][K_NTYPES];
@@ -148,6 +151,7 @@ float kv_logf(float x);
 void kv_expf_n(float *out, const float *in, int64_t n);
 void kv_logf_n(float *out, const float *in, int64_t n);
 void kv_sigmoidf_n(float *out, const float *in, int64_t n); /* vectorised sigmoid */
+void kv_sigmoid_n(double *out, const double *in, int64_t n);
 /* float64 exp with the bits of Sleef's exp_u10 (PyTorch's double exp kernel). */
 double kv_exp(double x);
 double kv_log(double x); /* Sleef's log_u10 */
@@ -161,6 +165,9 @@ void kv_exp_n(double *out, const double *in, int64_t n);
     void ks_##F##f_n(float *out, const float *in, int64_t n);
 KS_FUNCS(X)
 #undef X
+/* Sleef's powf_u10; ks_powf_n takes element strides 0 (a repeated scalar) or 1 */
+float ks_powf(float x, float y);
+void ks_powf_n(float *out, const float *x, int64_t xs, const float *y, int64_t ys, int64_t n);
 /* float32 softmax/log_softmax bit for bit as PyTorch: a contiguous last-dim row of n > 0, or
  * columns [c0, c1) of one contiguous (dim, inner) block when the dim is not the last (c0 a
  * multiple of 8). */
