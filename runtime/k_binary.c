@@ -237,7 +237,7 @@ static void pow_tensor_f32(char **p, const int64_t *s, int64_t n, void *ctx)
 /* x ** e for a scalar e, as PyTorch's pow_tensor_scalar kernel: sqrt, rsqrt and reciprocal
  * for 0.5, -0.5 and -1, products for 2, 3 and -2, and pow otherwise. In its -2 case the
  * scalar tail of a contiguous row (n % VEC elements) and a strided row divide in double. */
-#define POW_SCALAR_LOOP(SFX, T, SQRT, VEC, GENERAL)                                                \
+#define POW_SCALAR_LOOP(SFX, T, SQRT, VEC, GENERAL, VEC_GENERAL)                                                \
     static inline T powsc_##SFX##_one(T a, double e, bool tail)                                  \
     {                                                                                         \
         if (e == 0.5)                                                                         \
@@ -266,9 +266,11 @@ static void pow_tensor_f32(char **p, const int64_t *s, int64_t n, void *ctx)
         else if (e == 0.5)                                                                    \
             for (int64_t i = 0; i < n; i++)                                                   \
                 o[i] = SQRT(x[i]);                                                            \
-        else                                                                                  \
+        else if (e == -0.5 || e == -1 || e == -2)                                             \
             for (int64_t i = 0; i < n; i++)                                                   \
                 o[i] = powsc_##SFX##_one(x[i], e, false);                                     \
+        else                                                                                  \
+            VEC_GENERAL;                                                                      \
     }                                                                                         \
     static void powsc_##SFX(char **p, const int64_t *s, int64_t n, void *ctx)                 \
     {                                                                                         \
@@ -288,8 +290,12 @@ static void pow_tensor_f32(char **p, const int64_t *s, int64_t n, void *ctx)
             *(T *)(p[0] + i * s[0]) = powsc_##SFX##_one(a, e, true);                          \
         }                                                                                     \
     }
-POW_SCALAR_LOOP(f32, float, sqrtf, 16, tail ? (float)pow((double)a, e) : ks_powf(a, (float)e))
-POW_SCALAR_LOOP(f64, double, sqrt, 8, pow(a, e))
+static void powf_vec(float *o, const float *x, int64_t n, float e)
+{
+    ks_powf_n(o, x, 1, &e, 0, n);
+}
+POW_SCALAR_LOOP(f32, float, sqrtf, 16, (float)pow((double)a, e), powf_vec(o, x, n, (float)e))
+POW_SCALAR_LOOP(f64, double, sqrt, 8, pow(a, e), for (int64_t i = 0; i < n; i++) o[i] = pow(x[i], e))
 
 #define ALL5(F) {F##_b, F##_i32, F##_i64, F##_f32, F##_f64}
 #define INTS(F) {NULL, F##_i32, F##_i64, NULL, NULL}

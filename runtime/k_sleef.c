@@ -1,27 +1,35 @@
 /* k_sleef.c: float32 transcendental functions with the exact results of Sleef 3.5's AVX2
  * functions that PyTorch 1.13 calls (tanhf_u10, erff_u10, erfcf_u15, expm1f_u10, log1pf_u10,
- * log2f_u10, log10f_u10, sinhf_u10, coshf_u10, asinf_u10, acosf_u10, atanf_u10).
+ * log2f_u10, log10f_u10, sinhf_u10, coshf_u10, asinf_u10, acosf_u10, atanf_u10, sinf_u10 and
+ * cosf_u10 below 125 in magnitude, powf_u10).
  *
  * Each function is written once, as scalar code that follows Sleef's operations one for one:
  * every multiply-add Sleef's AVX2 build fuses is an fmaf() here, every other operation rounds
  * on its own (the build does not contract a * b + c), and Sleef's lane selections are
  * conditional expressions computed on both sides. The loops below are compiled twice: for
- * AVX2+FMA, where GCC turns the scalar code into 8-lane code with the same instructions, and
- * plainly, where fmaf() is exact in software; both give the same bits. The algorithms (ranges,
- * constants, order of operations) are Sleef's; the code is ours. */
+ * x86-64-v3 (AVX2+FMA), where GCC turns the scalar code into 8-lane code with the same
+ * instructions (pow stays scalar), and plainly, where fmaf() is exact in software; both give
+ * the same bits. Compared with libsleef's AVX2 functions (at test time only; tn does not use
+ * it): every float for tanh and sinh, every 31st for the rest, sin and cos below 125, pow on
+ * 20M random pairs; none differed. The algorithms (ranges, constants, order of operations)
+ * are Sleef's; the code is ours. */
 #include "kernels.h"
 #include <float.h>
 #include <math.h>
 #include <string.h>
 
-static inline float bf(uint32_t u)
+/* Every helper is inlined into the loops, so that the AVX2+FMA clone of a loop holds the whole
+ * computation (GCC does not inline across the clones' differing options otherwise). */
+#define SLI static inline __attribute__((always_inline))
+
+SLI float bf(uint32_t u)
 {
     float f;
     memcpy(&f, &u, sizeof f);
     return f;
 }
 
-static inline uint32_t fb(float f)
+SLI uint32_t fb(float f)
 {
     uint32_t u;
     memcpy(&u, &f, sizeof u);
@@ -30,47 +38,47 @@ static inline uint32_t fb(float f)
 
 /* cvtps2dq: round to nearest even. Out-of-range lanes (whose results are discarded) are
  * clamped first so that the conversion is defined. */
-static inline int32_t rint_i(float u)
+SLI int32_t rint_i(float u)
 {
     u = u > 1e9f ? 1e9f : u;
     u = u < -1e9f ? -1e9f : u;
     return (int32_t)rintf(u == u ? u : 0);
 }
 
-static inline float pow2i(int32_t q)
+SLI float pow2i(int32_t q)
 {
     return bf((uint32_t)(q + 0x7f) << 23);
 }
 
 /* d * 2^e in two halves, so that 2^e need not be a float. */
-static inline float ldexp2(float d, int32_t e)
+SLI float ldexp2(float d, int32_t e)
 {
     return (d * pow2i(e >> 1)) * pow2i(e - (e >> 1));
 }
 
 /* d * 2^q by adding q to the exponent field. */
-static inline float ldexp3(float d, int32_t q)
+SLI float ldexp3(float d, int32_t q)
 {
     return bf(fb(d) + ((uint32_t)q << 23));
 }
 
-static inline int32_t ilogb2k(float d)
+SLI int32_t ilogb2k(float d)
 {
     return (int32_t)((fb(d) >> 23) & 0xff) - 0x7f;
 }
 
 /* x with its sign flipped where y is negative. */
-static inline float mulsign(float x, float y)
+SLI float mulsign(float x, float y)
 {
     return bf(fb(x) ^ (fb(y) & 0x80000000u));
 }
 
-static inline float nan_where(bool o, float r)
+SLI float nan_where(bool o, float r)
 {
     return o ? bf(0xffffffffu) : r;
 }
 
-static inline bool is_negzero(float d)
+SLI bool is_negzero(float d)
 {
     return fb(d) == 0x80000000u;
 }
@@ -80,127 +88,127 @@ typedef struct {
     float x, y;
 } F2;
 
-static inline F2 f2(float x, float y)
+SLI F2 f2(float x, float y)
 {
     return (F2){x, y};
 }
 
-static inline F2 f2neg(F2 a)
+SLI F2 f2neg(F2 a)
 {
     return f2(-a.x, -a.y);
 }
 
-static inline F2 f2scale(F2 a, float s)
+SLI F2 f2scale(F2 a, float s)
 {
     return f2(a.x * s, a.y * s);
 }
 
-static inline F2 f2normalize(F2 t)
+SLI F2 f2normalize(F2 t)
 {
     float s = t.x + t.y;
     return f2(s, (t.x - s) + t.y);
 }
 
-static inline F2 add_ff(float x, float y) /* |x| >= |y| */
+SLI F2 add_ff(float x, float y) /* |x| >= |y| */
 {
     float s = x + y;
     return f2(s, (x - s) + y);
 }
 
-static inline F2 add2_ff(float x, float y)
+SLI F2 add2_ff(float x, float y)
 {
     float s = x + y, v = s - x;
     return f2(s, (x - (s - v)) + (y - v));
 }
 
-static inline F2 add_f2f(F2 x, float y)
+SLI F2 add_f2f(F2 x, float y)
 {
     float s = x.x + y;
     return f2(s, ((x.x - s) + y) + x.y);
 }
 
-static inline F2 sub_f2f(F2 x, float y)
+SLI F2 sub_f2f(F2 x, float y)
 {
     float s = x.x - y;
     return f2(s, ((x.x - s) - y) + x.y);
 }
 
-static inline F2 add2_f2f(F2 x, float y)
+SLI F2 add2_f2f(F2 x, float y)
 {
     float s = x.x + y, v = s - x.x;
     float t = (x.x - (s - v)) + (y - v);
     return f2(s, t + x.y);
 }
 
-static inline F2 add_ff2(float x, F2 y)
+SLI F2 add_ff2(float x, F2 y)
 {
     float s = x + y.x;
     return f2(s, ((x - s) + y.x) + y.y);
 }
 
-static inline F2 add2_ff2(float x, F2 y)
+SLI F2 add2_ff2(float x, F2 y)
 {
     float s = x + y.x, v = s - x;
     return f2(s, ((x - (s - v)) + (y.x - v)) + y.y);
 }
 
-static inline F2 add_f2f2(F2 x, F2 y)
+SLI F2 add_f2f2(F2 x, F2 y)
 {
     float s = x.x + y.x;
     return f2(s, (((x.x - s) + y.x) + x.y) + y.y);
 }
 
-static inline F2 add2_f2f2(F2 x, F2 y)
+SLI F2 add2_f2f2(F2 x, F2 y)
 {
     float s = x.x + y.x, v = s - x.x;
     float t = (x.x - (s - v)) + (y.x - v);
     return f2(s, t + (x.y + y.y));
 }
 
-static inline F2 sub_f2f2(F2 x, F2 y)
+SLI F2 sub_f2f2(F2 x, F2 y)
 {
     float s = x.x - y.x;
     float t = ((x.x - s) - y.x) + x.y;
     return f2(s, t - y.y);
 }
 
-static inline F2 mul_ff(float x, float y)
+SLI F2 mul_ff(float x, float y)
 {
     float s = x * y;
     return f2(s, fmaf(x, y, -s));
 }
 
-static inline F2 mul_f2f(F2 x, float y)
+SLI F2 mul_f2f(F2 x, float y)
 {
     float s = x.x * y;
     return f2(s, fmaf(x.y, y, fmaf(x.x, y, -s)));
 }
 
-static inline F2 mul_f2f2(F2 x, F2 y)
+SLI F2 mul_f2f2(F2 x, F2 y)
 {
     float s = x.x * y.x;
     return f2(s, fmaf(x.x, y.y, fmaf(x.y, y.x, fmaf(x.x, y.x, -s))));
 }
 
-static inline F2 squ_f2(F2 x)
+SLI F2 squ_f2(F2 x)
 {
     float s = x.x * x.x;
     return f2(s, fmaf(x.x + x.x, x.y, fmaf(x.x, x.x, -s)));
 }
 
-static inline F2 rec_f(float d)
+SLI F2 rec_f(float d)
 {
     float s = 1.0f / d;
     return f2(s, s * fmaf(-d, s, 1.0f));
 }
 
-static inline F2 rec_f2(F2 d)
+SLI F2 rec_f2(F2 d)
 {
     float s = 1.0f / d.x;
     return f2(s, s * fmaf(-d.y, s, fmaf(-d.x, s, 1.0f)));
 }
 
-static inline F2 div_f2(F2 n, F2 d)
+SLI F2 div_f2(F2 n, F2 d)
 {
     float t = 1.0f / d.x;
     float s = n.x * t;
@@ -209,7 +217,7 @@ static inline F2 div_f2(F2 n, F2 d)
     return f2(s, fmaf(s, v, fmaf(n.y, t, u)));
 }
 
-static inline F2 sqrt_f(float d)
+SLI F2 sqrt_f(float d)
 {
     float t = sqrtf(d);
     return f2scale(mul_f2f2(add2_ff2(d, mul_ff(t, t)), rec_f(t)), 0.5f);
@@ -218,7 +226,7 @@ static inline F2 sqrt_f(float d)
 /* A double constant split into a float pair, as Sleef's vcast_vf2_d. */
 #define F2D(d) f2((float)(d), (float)((d) - (double)(float)(d)))
 
-static inline F2 sel2(bool o, F2 a, F2 b)
+SLI F2 sel2(bool o, F2 a, F2 b)
 {
     return f2(o ? a.x : b.x, o ? a.y : b.y);
 }
@@ -229,7 +237,7 @@ static inline F2 sel2(bool o, F2 a, F2 b)
 #define L2LF   1.428606765330187045e-06f
 
 /* e^d as a float pair (Sleef's expk2f). */
-static inline F2 expk2(F2 d)
+SLI F2 expk2(F2 d)
 {
     int32_t q = rint_i((d.x + d.y) * R_LN2F);
     F2 s = add2_f2f(d, (float)q * -L2UF);
@@ -246,7 +254,7 @@ static inline F2 expk2(F2 d)
     return d.x < -104.0f ? f2(0.0f, 0.0f) : t;
 }
 
-static inline float sl_tanhf(float x)
+SLI float sl_tanhf(float x)
 {
     float a = fabsf(x);
     F2 d = expk2(f2(a, 0.0f));
@@ -257,7 +265,7 @@ static inline float sl_tanhf(float x)
     return nan_where(x != x, mulsign(y, x));
 }
 
-static inline float sl_sinhf(float x)
+SLI float sl_sinhf(float x)
 {
     float a = fabsf(x);
     F2 d = expk2(f2(a, 0.0f));
@@ -267,7 +275,7 @@ static inline float sl_sinhf(float x)
     return nan_where(x != x, mulsign(y, x));
 }
 
-static inline float sl_coshf(float x)
+SLI float sl_coshf(float x)
 {
     float a = fabsf(x);
     F2 d = expk2(f2(a, 0.0f));
@@ -277,7 +285,7 @@ static inline float sl_coshf(float x)
     return nan_where(x != x, y);
 }
 
-static inline float sl_expm1f(float a)
+SLI float sl_expm1f(float a)
 {
     F2 d = add2_f2f(expk2(f2(a, 0.0f)), -1.0f);
     float x = d.x + d.y;
@@ -289,7 +297,7 @@ static inline float sl_expm1f(float a)
 /* ---------------------------------------------------------------------- log family */
 #define TWO64F 18446744073709551616.0f
 
-static inline float sl_log1pf(float d)
+SLI float sl_log1pf(float d)
 {
     float dp1 = d + 1.0f;
     bool o = dp1 < FLT_MIN;
@@ -314,7 +322,7 @@ static inline float sl_log1pf(float d)
 }
 
 /* The reduction shared by log2 and log10: d = m 2^e with m in [0.75, 1.5). */
-static inline F2 log_reduce(float *dp, int32_t *ep)
+SLI F2 log_reduce(float *dp, int32_t *ep)
 {
     float d = *dp;
     bool o = d < FLT_MIN;
@@ -325,14 +333,14 @@ static inline F2 log_reduce(float *dp, int32_t *ep)
     return div_f2(add2_ff(-1.0f, m), add2_ff(1.0f, m));
 }
 
-static inline float log_special(float d, float r)
+SLI float log_special(float d, float r)
 {
     r = d == INFINITY ? INFINITY : r;
     r = d < 0 || d != d ? NAN : r;
     return d == 0 ? -INFINITY : r;
 }
 
-static inline float sl_log10f(float d)
+SLI float sl_log10f(float d)
 {
     int32_t e;
     F2 x = log_reduce(&d, &e);
@@ -346,7 +354,7 @@ static inline float sl_log10f(float d)
     return log_special(d, s.x + s.y);
 }
 
-static inline float sl_log2f(float d)
+SLI float sl_log2f(float d)
 {
     int32_t e;
     F2 x = log_reduce(&d, &e);
@@ -364,7 +372,7 @@ static inline float sl_log2f(float d)
 #define SEL3(o0, o1, a, b, c) ((o0) ? (a) : (o1) ? (b) : (c))
 #define SEL4(o0, o1, o2, a, b, c, d) ((o0) ? (a) : (o1) ? (b) : (o2) ? (c) : (d))
 
-static inline float sl_erff(float s)
+SLI float sl_erff(float s)
 {
     float a = fabsf(s);
     bool o0 = a < 1.1f, o1 = a < 2.4f, o2 = a < 4.0f;
@@ -388,7 +396,7 @@ static inline float sl_erff(float s)
     return a != a ? NAN : u;
 }
 
-static inline float sl_erfcf(float s)
+SLI float sl_erfcf(float s)
 {
     float a = fabsf(s);
     bool o0 = a < 1.0f, o1 = a < 2.2f, o2 = a < 4.3f, o3 = a < 10.1f;
@@ -423,7 +431,7 @@ static inline float sl_erfcf(float s)
 }
 
 /* ------------------------------------------------------------------ inverse trig */
-static inline float asin_poly(float x2)
+SLI float asin_poly(float x2)
 {
     float u = +0.4197454825e-1f;
     u = fmaf(u, x2, +0.2424046025e-1f);
@@ -432,7 +440,7 @@ static inline float asin_poly(float x2)
     return fmaf(u, x2, +0.1666677296e+0f);
 }
 
-static inline float sl_asinf(float d)
+SLI float sl_asinf(float d)
 {
     float a = fabsf(d);
     bool o = a < 0.5f;
@@ -445,7 +453,7 @@ static inline float sl_asinf(float d)
     return mulsign(r, d);
 }
 
-static inline float sl_acosf(float d)
+SLI float sl_acosf(float d)
 {
     float a = fabsf(d);
     bool o = a < 0.5f;
@@ -461,7 +469,7 @@ static inline float sl_acosf(float d)
     return y.x + y.y;
 }
 
-static inline float sl_atanf(float d)
+SLI float sl_atanf(float d)
 {
     /* Sleef's atan2kf_u1(|d|, 1) */
     float a = fabsf(d);
@@ -498,7 +506,7 @@ static inline float sl_atanf(float d)
 #define M_1_PIF  ((float)0.318309886183790671537767526745028724)
 
 /* the odd polynomial shared by sin and cos on the reduced argument s */
-static inline float sincos_poly(F2 s)
+SLI float sincos_poly(F2 s)
 {
     F2 t = s;
     s = squ_f2(s);
@@ -509,7 +517,7 @@ static inline float sincos_poly(F2 s)
     return fmaf(t.x, x.x, fmaf(t.y, x.x, t.x * x.y));
 }
 
-static inline float sl_sinf(float d)
+SLI float sl_sinf(float d)
 {
     float u = rintf(d * M_1_PIF);
     int32_t q = rint_i(u);
@@ -521,7 +529,7 @@ static inline float sl_sinf(float d)
     return is_negzero(d) ? d : r;
 }
 
-static inline float sl_cosf(float d)
+SLI float sl_cosf(float d)
 {
     float dq = fmaf(rintf(fmaf(d, M_1_PIF, -0.5f)), 2.0f, 1.0f);
     int32_t q = rint_i(dq);
@@ -534,14 +542,18 @@ static inline float sl_cosf(float d)
 
 /* Loops compiled for AVX2+FMA (GCC vectorises them) and for any x86-64. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-#define SL_LOOP __attribute__((target_clones("arch=haswell", "default"), optimize("O3")))
+/* Without trapping math GCC may compute both sides of a selection, which is what lets it
+ * vectorise them; neither option changes a result. */
+#define SL_LOOP                                                                               \
+    __attribute__((target_clones("arch=x86-64-v3", "default"),                                  \
+                   optimize("O3", "no-trapping-math", "no-math-errno")))
 #else
 #define SL_LOOP
 #endif
 
 /* -------------------------------------------------------------------------------- pow */
 /* x * 2^q for any q in range (Sleef's vldexp: 2^q in four equal factors and a remainder) */
-static inline float ldexp_full(float x, int32_t q)
+SLI float ldexp_full(float x, int32_t q)
 {
     int32_t m = q >> 31;
     m = (((m + q) >> 6) - m) << 4;
@@ -555,7 +567,7 @@ static inline float ldexp_full(float x, int32_t q)
 }
 
 /* log d as a float pair (Sleef's logkf) */
-static inline F2 logk(float d)
+SLI F2 logk(float d)
 {
     bool o = d < FLT_MIN;
     d = o ? d * TWO64F : d;
@@ -574,7 +586,7 @@ static inline F2 logk(float d)
 }
 
 /* e^d for a float pair d (Sleef's expkf) */
-static inline float expk(F2 d)
+SLI float expk(F2 d)
 {
     int32_t q = rint_i((d.x + d.y) * R_LN2F);
     F2 s = add2_f2f(d, (float)q * -L2UF);
@@ -591,19 +603,19 @@ static inline float expk(F2 d)
     return d.x < -104.0f ? 0.0f : u;
 }
 
-static inline float sl_powf(float x, float y)
+SLI float sl_powf(float x, float y)
 {
     float ay = fabsf(y);
     bool yisint = truncf(y) == y || ay > (float)(1 << 24);
-    int32_t yi = ay < (float)(1 << 24) ? (int32_t)y : 0;
+    int32_t yi = (int32_t)(ay < (float)(1 << 24) ? y : 0.0f);
     bool yisodd = (yi & 1) == 1 && yisint && ay < (float)(1 << 24);
     float r = expk(mul_f2f(logk(fabsf(x)), y));
     r = r != r ? INFINITY : r;
     r = r * (x > 0 ? 1.0f : yisint ? (yisodd ? -1.0f : 1.0f) : NAN);
     float efx = mulsign(fabsf(x) - 1.0f, y);
-    r = isinf(y) ? (efx < 0.0f ? 0.0f : efx == 0.0f ? 1.0f : INFINITY) : r;
+    r = fabsf(y) == INFINITY ? (efx < 0.0f ? 0.0f : efx == 0.0f ? 1.0f : INFINITY) : r;
     float sx = bf(0x3f800000u | (fb(x) & 0x80000000u)); /* 1 with x's sign */
-    r = isinf(x) || x == 0 ? (yisodd ? sx : 1.0f) * ((x == 0 ? -y : y) < 0.0f ? 0.0f : INFINITY) : r;
+    r = fabsf(x) == INFINITY || x == 0 ? (yisodd ? sx : 1.0f) * ((x == 0 ? -y : y) < 0.0f ? 0.0f : INFINITY) : r;
     r = nan_where(x != x || y != y, r);
     return y == 0 || x == 1 ? 1.0f : r;
 }
