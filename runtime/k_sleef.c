@@ -556,8 +556,8 @@ SLI float sl_cosf(float d)
 SLI float ldexp_full(float x, int32_t q)
 {
     int32_t m = q >> 31;
-    m = (((m + q) >> 6) - m) << 4;
-    q = q - (m << 2);
+    m = (int32_t)((uint32_t)(((m + q) >> 6) - m) << 4); /* shifts of negatives, as unsigned */
+    q = q - (int32_t)((uint32_t)m << 2);
     m += 0x7f;
     m = m > 0 ? m : 0;
     m = m > 0xff ? 0xff : m;
