@@ -648,19 +648,19 @@ static TN_NODE_KIND(TanhBackwardBackward0, "TanhBackwardBackward0", tanh_backwar
 static TN_NODE_KIND(SigmoidBackwardBackward0, "SigmoidBackwardBackward0",
                     sigmoid_backward_backward);
 
-/* g * (1 - y^2) */
+/* g * (1 - y^2), with 1 - y^2 one FMA as GCC compiles PyTorch's kernel */
 static TnTensor *tanh_grad(TnState *st, TnTensor *g, TnTensor *y)
 {
     bool graph = g_graph_off();
-    TnTensor *r = MULF(ONE_MINUS_SQ(y));
+    TnTensor *r = g_bin(st, BOP_TANH_BW, g, y);
     return g_graph_on(st, graph, r, &TanhBackwardBackward0, g, y);
 }
 
-/* g * y * (1 - y) */
+/* (g * (1 - y)) * y, in the order of PyTorch's sigmoid_backward kernel */
 static TnTensor *sigmoid_grad(TnState *st, TnTensor *g, TnTensor *y)
 {
     bool graph = g_graph_off();
-    TnTensor *r = MULF(g_bin_s(st, BOP_MUL, g_sbin(st, BOP_SUB, 1.0, y), g_ref(y)));
+    TnTensor *r = g_bin_s(st, BOP_MUL, MULF(g_sbin(st, BOP_SUB, 1.0, y)), g_ref(y));
     return g_graph_on(st, graph, r, &SigmoidBackwardBackward0, g, y);
 }
 

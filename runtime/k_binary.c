@@ -193,7 +193,8 @@ static inline int64_t i_shr(int64_t a, int64_t b, int bits)
     BLOOP(pow_##SFX, T, T, pow##FS(a, b))                                                     \
     BLOOP(max_##SFX, T, T, max_##FS(a, b))                                                    \
     BLOOP(min_##SFX, T, T, min_##FS(a, b))                                                    \
-    BLOOP(atan2_##SFX, T, T, atan2##FS(a, b))
+    BLOOP(atan2_##SFX, T, T, atan2##FS(a, b))                                                 \
+    BLOOP(tanhbw_##SFX, T, T, a * fma##FS(-b, b, 1))
 
 #define CMP_LOOPS(T, SFX)                                                                     \
     BLOOP(eq_##SFX, T, bool, a == b)                                                          \
@@ -216,6 +217,86 @@ BLOOP(or_b, bool, bool, a | b)
 BLOOP(and_b, bool, bool, a & b)
 BLOOP(xor_b, bool, bool, a ^ b)
 
+/* pow with a tensor exponent (or a scalar base): float32 as PyTorch's cpu_kernel_vec, Sleef's
+ * powf on the 16-element chunks of a contiguous row (a scalar operand may repeat) and powf on
+ * the rest; float64 uses pow. */
+static void pow_tensor_f32(char **p, const int64_t *s, int64_t n, void *ctx)
+{
+    const int64_t f = sizeof(float);
+    int64_t m = 0;
+    if (s[0] == f && (s[1] == f || s[1] == 0) && (s[2] == f || s[2] == 0) && (s[1] | s[2])) {
+        m = n - n % 16;
+        ks_powf_n((float *)p[0], (const float *)p[1], s[1] / f, (const float *)p[2], s[2] / f, m);
+    }
+    char *rest[3] = {p[0] + m * s[0], p[1] + m * s[1], p[2] + m * s[2]};
+    pow_f32(rest, s, n - m, ctx);
+}
+#define POW_TENSOR_f32 pow_tensor_f32
+#define POW_TENSOR_f64 pow_f64
+
+/* x ** e for a scalar e, as PyTorch's pow_tensor_scalar kernel: sqrt, rsqrt and reciprocal
+ * for 0.5, -0.5 and -1, products for 2, 3 and -2, and pow otherwise. In its -2 case the
+ * scalar tail of a contiguous row (n % VEC elements) and a strided row divide in double. */
+#define POW_SCALAR_LOOP(SFX, T, SQRT, VEC, GENERAL, VEC_GENERAL)                                                \
+    static inline T powsc_##SFX##_one(T a, double e, bool tail)                                  \
+    {                                                                                         \
+        if (e == 0.5)                                                                         \
+            return SQRT(a);                                                                   \
+        if (e == -0.5)                                                                        \
+            return 1 / SQRT(a);                                                            \
+        if (e == -1)                                                                          \
+            return 1 / a;                                                                     \
+        if (e == 2)                                                                           \
+            return a * a;                                                                     \
+        if (e == 3)                                                                           \
+            return a * a * a;                                                                 \
+        if (e == -2)                                                                          \
+            return tail ? (T)(1.0 / (double)(a * a)) : 1 / (a * a);                          \
+        return GENERAL;                                                                       \
+    }                                                                                         \
+    /* the vectorised part of a contiguous row, one loop per case */                      \
+    TN_KERNEL static void powsc_##SFX##_vec(T *o, const T *x, int64_t n, double e)           \
+    {                                                                                         \
+        if (e == 2)                                                                           \
+            for (int64_t i = 0; i < n; i++)                                                   \
+                o[i] = x[i] * x[i];                                                           \
+        else if (e == 3)                                                                      \
+            for (int64_t i = 0; i < n; i++)                                                   \
+                o[i] = x[i] * x[i] * x[i];                                                    \
+        else if (e == 0.5)                                                                    \
+            for (int64_t i = 0; i < n; i++)                                                   \
+                o[i] = SQRT(x[i]);                                                            \
+        else if (e == -0.5 || e == -1 || e == -2)                                             \
+            for (int64_t i = 0; i < n; i++)                                                   \
+                o[i] = powsc_##SFX##_one(x[i], e, false);                                     \
+        else                                                                                  \
+            VEC_GENERAL;                                                                      \
+    }                                                                                         \
+    static void powsc_##SFX(char **p, const int64_t *s, int64_t n, void *ctx)                 \
+    {                                                                                         \
+        if (s[2] != 0) {                                                                      \
+            POW_TENSOR_##SFX(p, s, n, ctx);                                                   \
+            return;                                                                           \
+        }                                                                                     \
+        const TnKernelStatus *ks = ctx;                                                       \
+        double e = ks && ks->scalar_b ? *ks->scalar_b : *(const T *)p[2];                     \
+        int64_t m = 0;                                                                        \
+        if (s[0] == sizeof(T) && s[1] == sizeof(T)) {                                         \
+            m = n - n % VEC;                                                                  \
+            powsc_##SFX##_vec((T *)p[0], (const T *)p[1], m, e);                              \
+        }                                                                                     \
+        for (int64_t i = m; i < n; i++) {                                                     \
+            T a = *(const T *)(p[1] + i * s[1]);                                              \
+            *(T *)(p[0] + i * s[0]) = powsc_##SFX##_one(a, e, true);                          \
+        }                                                                                     \
+    }
+static void powf_vec(float *o, const float *x, int64_t n, float e)
+{
+    ks_powf_n(o, x, 1, &e, 0, n);
+}
+POW_SCALAR_LOOP(f32, float, sqrtf, 16, (float)pow((double)a, e), powf_vec(o, x, n, (float)e))
+POW_SCALAR_LOOP(f64, double, sqrt, 8, pow(a, e), for (int64_t i = 0; i < n; i++) o[i] = pow(x[i], e))
+
 #define ALL5(F) {F##_b, F##_i32, F##_i64, F##_f32, F##_f64}
 #define INTS(F) {NULL, F##_i32, F##_i64, NULL, NULL}
 #define NUMS(F) {NULL, F##_i32, F##_i64, F##_f32, F##_f64}
@@ -230,10 +311,12 @@ const TnLoopFn k_binary_loops[BOP_COUNT][K_NTYPES] = {
     [BOP_FLOORDIV] = NUMS(floordiv),
     [BOP_REM] = NUMS(rem),
     [BOP_FMOD] = NUMS(fmod),
-    [BOP_POW] = NUMS(pow),
+    [BOP_POW] = {NULL, pow_i32, pow_i64, powsc_f32, powsc_f64},
     [BOP_MAXIMUM] = {or_b, max_i32, max_i64, max_f32, max_f64},
     [BOP_MINIMUM] = {and_b, min_i32, min_i64, min_f32, min_f64},
     [BOP_ATAN2] = FLTS(atan2),
+    /* g * (1 - y^2) for tanh's gradient: GCC contracts PyTorch's 1 - y * y into one FMA */
+    [BOP_TANH_BW] = FLTS(tanhbw),
     [BOP_BITAND] = {and_b, and_i32, and_i64, NULL, NULL},
     [BOP_BITOR] = {or_b, or_i32, or_i64, NULL, NULL},
     [BOP_BITXOR] = {xor_b, xor_i32, xor_i64, NULL, NULL},

@@ -39,28 +39,30 @@
 #define FLOAT_OPS(X)                                                                          \
     X(reciprocal, 1 / x)                                                                      \
     X(exp2, exp2(x))                                                                          \
+    X(sqrt, sqrt(x))                                                                          \
+    X(rsqrt, 1 / sqrt(x))                                                                     \
+    X(tan, tan(x))                                                                            \
+    X(asinh, asinh(x))                                                                        \
+    X(acosh, acosh(x))                                                                        \
+    X(atanh, atanh(x))                                                                        \
+    X(lgamma, lgamma(x))
+
+/* Ops whose float32 kernel is Sleef's (below); float64 still uses libm. */
+#define F64_ONLY_OPS(X)                                                                       \
+    X(sin, sin(x))                                                                            \
+    X(cos, cos(x))                                                                            \
     X(expm1, expm1(x))                                                                        \
     X(log2, log2(x))                                                                          \
     X(log10, log10(x))                                                                        \
     X(log1p, log1p(x))                                                                        \
-    X(sqrt, sqrt(x))                                                                          \
-    X(rsqrt, 1 / sqrt(x))                                                                     \
-    X(sin, sin(x))                                                                            \
-    X(cos, cos(x))                                                                            \
-    X(tan, tan(x))                                                                            \
     X(asin, asin(x))                                                                          \
     X(acos, acos(x))                                                                          \
     X(atan, atan(x))                                                                          \
     X(sinh, sinh(x))                                                                          \
     X(cosh, cosh(x))                                                                          \
     X(tanh, tanh(x))                                                                          \
-    X(asinh, asinh(x))                                                                        \
-    X(acosh, acosh(x))                                                                        \
-    X(atanh, atanh(x))                                                                        \
-    X(sigmoid, 1 / (1 + exp(-x)))                                                             \
     X(erf, erf(x))                                                                            \
-    X(erfc, erfc(x))                                                                          \
-    X(lgamma, lgamma(x))
+    X(erfc, erfc(x))
 
 /* Tests with a bool result: (name, int expression, float expression). */
 #define BOOL_OPS(X)                                                                           \
@@ -98,6 +100,8 @@ SAME_OPS(DEF_F64)
     ULOOP(name##_f32, float, float, expr)                                                     \
     ULOOP(name##_f64, double, double, expr)
 FLOAT_OPS(DEF_FLOAT)
+#define DEF_F64_ONLY(name, expr) ULOOP(name##_f64, double, double, expr)
+F64_ONLY_OPS(DEF_F64_ONLY)
 
 #define DEF_BOOL(name, iexpr, fexpr)                                                          \
     ULOOP(name##_b, bool, bool, iexpr)                                                        \
@@ -134,6 +138,42 @@ SLEEF_LOOP(exp_f32, float, kv_expf_n)
 SLEEF_LOOP(exp_f64, double, kv_exp_n)
 SLEEF_LOOP(log_f32, float, kv_logf_n)
 ULOOP(log_f64, double, double, log(x))
+/* PyTorch runs these through its vml wrappers: Sleef for every element. */
+SLEEF_LOOP(tanh_f32, float, ks_tanhf_n)
+SLEEF_LOOP(expm1_f32, float, ks_expm1f_n)
+SLEEF_LOOP(log1p_f32, float, ks_log1pf_n)
+SLEEF_LOOP(log10_f32, float, ks_log10f_n)
+SLEEF_LOOP(log2_f32, float, ks_log2f_n)
+SLEEF_LOOP(erf_f32, float, ks_erff_n)
+SLEEF_LOOP(erfc_f32, float, ks_erfcf_n)
+SLEEF_LOOP(asin_f32, float, ks_asinf_n)
+SLEEF_LOOP(acos_f32, float, ks_acosf_n)
+SLEEF_LOOP(atan_f32, float, ks_atanf_n)
+SLEEF_LOOP(sin_f32, float, ks_sinf_n)
+SLEEF_LOOP(cos_f32, float, ks_cosf_n)
+
+/* PyTorch runs these through cpu_kernel_vec: a contiguous row two 8-lane vectors at a time with
+ * Sleef, its last n % 16 elements with the scalar formula (glibc), and a strided row wholly
+ * with the scalar formula. */
+#define VEC16_LOOP(NAME, VEC, SCALAR) VECN_LOOP(NAME, float, 16, VEC, SCALAR)
+#define VECN_LOOP(NAME, T, W, VEC, SCALAR)                                                    \
+    static void NAME(char **p, const int64_t *s, int64_t n, void *ctx)                        \
+    {                                                                                         \
+        (void)ctx;                                                                            \
+        int64_t m = 0;                                                                        \
+        if (s[0] == sizeof(T) && s[1] == sizeof(T)) {                                         \
+            m = n - n % W;                                                                    \
+            VEC((T *)p[0], (const T *)p[1], m);                                               \
+        }                                                                                     \
+        for (int64_t i = m; i < n; i++) {                                                     \
+            T x = *(const T *)(p[1] + i * s[1]);                                              \
+            *(T *)(p[0] + i * s[0]) = SCALAR;                                                 \
+        }                                                                                     \
+    }
+VEC16_LOOP(sinh_f32, ks_sinhf_n, sinhf(x))
+VEC16_LOOP(cosh_f32, ks_coshf_n, coshf(x))
+VEC16_LOOP(sigmoid_f32, kv_sigmoidf_n, 1 / (1 + expf(-x)))
+VECN_LOOP(sigmoid_f64, double, 8, kv_sigmoid_n, 1 / (1 + exp(-x)))
 
 ULOOP(copy_b, bool, bool, x)
 ULOOP(bitnot_b, bool, bool, !x)

@@ -661,3 +661,22 @@ void kv_softmax_cols(bool logsm, const float *x, float *out, int64_t dim, int64_
         c0 += w;
     }
 }
+
+/* PyTorch's vectorised sigmoid: 1 / (1 + exp(0 - x)) with Sleef's exp. */
+void kv_sigmoidf_n(float *out, const float *in, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        out[i] = 0 - in[i];
+    kv_expf_n(out, out, n);
+    for (int64_t i = 0; i < n; i++)
+        out[i] = 1 / (1 + out[i]);
+}
+
+void kv_sigmoid_n(double *out, const double *in, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        out[i] = 0 - in[i];
+    kv_exp_n(out, out, n);
+    for (int64_t i = 0; i < n; i++)
+        out[i] = 1 / (1 + out[i]);
+}

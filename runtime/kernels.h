@@ -34,6 +34,7 @@ enum { K_BOOL, K_I32, K_I64, K_F32, K_F64, K_NTYPES };
     X(MAXIMUM, maximum)                                                                        \
     X(MINIMUM, minimum)                                                                        \
     X(ATAN2, atan2)                                                                            \
+    X(TANH_BW, tanh_backward)                                                                  \
     X(BITAND, bitwise_and)                                                                     \
     X(BITOR, bitwise_or)                                                                       \
     X(BITXOR, bitwise_xor)                                                                     \
@@ -62,6 +63,9 @@ typedef enum {
 /* Set (to 1) by integer division kernels that met a zero divisor. */
 typedef struct {
     int zero_div;
+    /* b as the double it was when a Python number (NULL otherwise): PyTorch's scalar pow
+     * raises float32 elements to the double exponent in its scalar loop */
+    const double *scalar_b;
 } TnKernelStatus;
 
 extern const TnLoopFn k_binary_loops[BOP_COUNT][K_NTYPES];
@@ -151,10 +155,24 @@ float kv_expf(float x);
 float kv_logf(float x);
 void kv_expf_n(float *out, const float *in, int64_t n);
 void kv_logf_n(float *out, const float *in, int64_t n);
+void kv_sigmoidf_n(float *out, const float *in, int64_t n); /* vectorised sigmoid */
+void kv_sigmoid_n(double *out, const double *in, int64_t n);
 /* float64 exp with the bits of Sleef's exp_u10 (PyTorch's double exp kernel). */
 double kv_exp(double x);
 double kv_log(double x); /* Sleef's log_u10 */
 void kv_exp_n(double *out, const double *in, int64_t n);
+/* k_sleef.c: float32 functions with the bits of the Sleef functions PyTorch's AVX2 kernels
+ * call: one value, or n contiguous values (out may be in). */
+#define KS_FUNCS(X) X(tanh) X(sinh) X(cosh) X(expm1) X(log1p) X(log10) X(log2) X(erf) X(erfc) \
+    X(asin) X(acos) X(atan) X(sin) X(cos)
+#define X(F)                                                                                  \
+    float ks_##F##f(float x);                                                                 \
+    void ks_##F##f_n(float *out, const float *in, int64_t n);
+KS_FUNCS(X)
+#undef X
+/* Sleef's powf_u10; ks_powf_n takes element strides 0 (a repeated scalar) or 1 */
+float ks_powf(float x, float y);
+void ks_powf_n(float *out, const float *x, int64_t xs, const float *y, int64_t ys, int64_t n);
 /* float32 softmax/log_softmax bit for bit as PyTorch: a contiguous last-dim row of n > 0, or
  * columns [c0, c1) of one contiguous (dim, inner) block when the dim is not the last (c0 a
  * multiple of 8). */

@@ -58,6 +58,7 @@ static int binary_dtypes(TnState *st, TnBinaryOp op, TnOperand a, TnOperand b, T
 typedef struct {
     TnTensor *t, *owned;
     uint64_t buf;
+    double d; /* a scalar as a double */
 } Prepared;
 
 static int prepare(TnState *st, TnOperand o, TnDType dt, Prepared *p)
@@ -67,6 +68,7 @@ static int prepare(TnState *st, TnOperand o, TnDType dt, Prepared *p)
     if (!o.t) {
         p->buf = 0;
         dtype_set(dt, &p->buf, o.s);
+        dtype_set(DT_FLOAT64, &p->d, o.s);
         return 0;
     }
     if (o.t->dtype == dt) {
@@ -99,7 +101,7 @@ static int run_kernel(TnState *st, TnBinaryOp op, TnDType compute, TnTensor *out
     add_operand(&it, 1, pa);
     add_operand(&it, 2, pb);
     iter_coalesce(&it);
-    TnKernelStatus ks = {0};
+    TnKernelStatus ks = {0, pb->t ? NULL : &pb->d};
     if (!fresh)
         iter_run_elementwise(&it, k_binary_loops[op][compute], &ks, true);
     else if (!iter_run_stoppable(&it, k_binary_loops[op][compute], &ks, true))

@@ -33,15 +33,50 @@ static int unary_dtypes(TnState *st, TnUnaryOp op, TnDType in, TnDType *compute,
     return 0;
 }
 
+/* Whether t's elements fill a block of memory in some order of its dims (a transpose or
+ * permutation of a contiguous tensor), all strides positive. */
+static bool dense_permuted(const TnTensor *t)
+{
+    int64_t expect = 1;
+    int used = 0, live = 0;
+    for (int d = 0; d < t->ndim; d++)
+        live += t->sizes[d] != 1;
+    while (used < live) { /* the dim whose stride is the next size of the block */
+        int found = -1;
+        for (int d = 0; d < t->ndim; d++)
+            if (t->sizes[d] != 1 && t->strides[d] == expect)
+                found = d;
+        if (found < 0)
+            return false;
+        expect *= t->sizes[found];
+        used++;
+    }
+    return true;
+}
+
 /* Runs op's kernel from in into out. Only a fresh `out` (to be dropped on failure)
- * may stop part-way, on Ctrl-C: false then. */
+ * may stop part-way, on Ctrl-C: false then. Operands with the same permuted dense layout
+ * (x.t() and its result) are walked as one row in memory order, as PyTorch's TensorIterator
+ * orders dims by stride: the kernels that treat a row's tail differently then see
+ * PyTorch's rows. */
 static bool run(TnUnaryOp op, TnDType compute, TnTensor *out, TnTensor *in, bool fresh)
 {
     TnIter it;
-    iter_init(&it, 2, out->ndim, out->sizes);
-    iter_operand(&it, 0, tensor_ptr(out), out->ndim, out->sizes, out->strides,
-                 DT_SIZE(out->dtype));
-    iter_operand(&it, 1, tensor_ptr(in), in->ndim, in->sizes, in->strides, DT_SIZE(in->dtype));
+    bool same = out->ndim == in->ndim;
+    for (int d = 0; same && d < out->ndim; d++)
+        same = out->sizes[d] == in->sizes[d] && out->strides[d] == in->strides[d];
+    if (same && out->ndim > 1 && dense_permuted(out)) {
+        int64_t n = tensor_numel(out), one = 1;
+        iter_init(&it, 2, 1, &n);
+        iter_operand(&it, 0, tensor_ptr(out), 1, &n, &one, DT_SIZE(out->dtype));
+        iter_operand(&it, 1, tensor_ptr(in), 1, &n, &one, DT_SIZE(in->dtype));
+    } else {
+        iter_init(&it, 2, out->ndim, out->sizes);
+        iter_operand(&it, 0, tensor_ptr(out), out->ndim, out->sizes, out->strides,
+                     DT_SIZE(out->dtype));
+        iter_operand(&it, 1, tensor_ptr(in), in->ndim, in->sizes, in->strides,
+                     DT_SIZE(in->dtype));
+    }
     iter_coalesce(&it);
     if (fresh)
         return iter_run_stoppable(&it, k_unary_loops[op][compute], NULL, true);

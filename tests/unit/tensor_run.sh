@@ -6,7 +6,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 1
 out=${TMPDIR:-/tmp}/tn_tensor_test.$$
 trap 'rm -f "$out" "$out.asan"' EXIT
-SRCS="runtime/iter.c runtime/k_binary.c runtime/k_unary.c runtime/k_sum.c runtime/k_vmath.c tests/unit/tensor_test.c"
+SRCS="runtime/iter.c runtime/k_binary.c runtime/k_unary.c runtime/k_sum.c runtime/k_vmath.c runtime/k_sleef.c tests/unit/tensor_test.c"
 FLAGS="-std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE -Iruntime"
 # shellcheck disable=SC2086
 ${CC:-cc} $FLAGS -O2 -g $SRCS -lm -lpthread -o "$out" || { echo "tensor_run.sh: build failed" >&2; exit 1; }

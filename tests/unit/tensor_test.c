@@ -187,7 +187,8 @@ static void test_binary_paths_agree(void)
         b[i] = (float)(N - i) * 0.25f;
     }
     TnKernelStatus ks = {0};
-    static const TnBinaryOp ops[] = {BOP_ADD, BOP_SUB, BOP_MUL, BOP_DIV, BOP_POW, BOP_MAXIMUM};
+    /* not pow: as in PyTorch, a contiguous row's pow is Sleef's and a strided row's glibc's */
+    static const TnBinaryOp ops[] = {BOP_ADD, BOP_SUB, BOP_MUL, BOP_DIV, BOP_MAXIMUM};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         run_binary(ops[k], K_F32, (char *)fast, (char *)a, (char *)b, 4, 4, 4, N, &ks);
         run_binary(ops[k], K_F32, (char *)slow, (char *)a, (char *)b, 8, 4, 4, N, &ks);
