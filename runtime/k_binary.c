@@ -337,7 +337,7 @@ const TnLoopFn k_binary_loops[BOP_COUNT][K_NTYPES] = {
 /* Its own clones: the x86-64 default clone has no FMA instruction and calls libm's fma,
  * which is exact too, only slower. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define TN_FMA_KERNEL __attribute__((target_clones("arch=haswell", "default"), optimize("O3")))
+#define TN_FMA_KERNEL __attribute__((target_clones("arch=x86-64-v3", "default"), optimize("O3")))
 #else
 #define TN_FMA_KERNEL
 #endif
