@@ -541,7 +541,7 @@ SLI float sl_cosf(float d)
 }
 
 /* Loops compiled for AVX2+FMA (GCC vectorises them) and for any x86-64. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
 /* Without trapping math GCC may compute both sides of a selection, which is what lets it
  * vectorise them; neither option changes a result. */
 #define SL_LOOP                                                                               \
