@@ -70,7 +70,7 @@ TnDType dtype_result_type(const TnOperand *ops, int n)
 double dtype_get_f(TnDType dt, const void *p)
 {
     switch (dt) {
-    case DT_BOOL: return *(const bool *)p;
+    case DT_BOOL: return *(const uint8_t *)p != 0;
     case DT_INT32: return *(const int32_t *)p;
     case DT_INT64: return (double)*(const int64_t *)p;
     case DT_FLOAT32: return *(const float *)p;
@@ -90,7 +90,7 @@ static int64_t f2i(double v)
 int64_t dtype_get_i(TnDType dt, const void *p)
 {
     switch (dt) {
-    case DT_BOOL: return *(const bool *)p;
+    case DT_BOOL: return *(const uint8_t *)p != 0;
     case DT_INT32: return *(const int32_t *)p;
     case DT_INT64: return *(const int64_t *)p;
     case DT_FLOAT32: return f2i(*(const float *)p);
@@ -101,7 +101,7 @@ int64_t dtype_get_i(TnDType dt, const void *p)
 TnValue dtype_get_value(TnDType dt, const void *p)
 {
     switch (dt) {
-    case DT_BOOL: return tn_bool(*(const bool *)p);
+    case DT_BOOL: return tn_bool(*(const uint8_t *)p != 0);
     case DT_INT32: return tn_int(*(const int32_t *)p);
     case DT_INT64: return tn_int(*(const int64_t *)p);
     case DT_FLOAT32: return tn_float(*(const float *)p);

@@ -50,7 +50,7 @@ typedef struct {
 static int int_str(char *b, size_t n, PView v)
 {
     if (v.dt == DT_BOOL)
-        return snprintf(b, n, "%s", *(const bool *)at(v) ? "True" : "False");
+        return snprintf(b, n, "%s", *(const uint8_t *)at(v) != 0 ? "True" : "False");
     return snprintf(b, n, "%lld", (long long)dtype_get_i(v.dt, at(v)));
 }
 
